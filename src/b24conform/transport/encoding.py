@@ -1,0 +1,95 @@
+"""How parameters travel: JSON, PHP-style form/query (`ID[]=3`), and `batch` command strings.
+
+Bitrix24 reads parameters the PHP way, so `ID[]=3&ID[]=7`, `ID[0]=3&ID[1]=7` and a JSON body
+`{"ID": [3, 7]}` all mean the same. `canonical_params` maps each of them to one value, so that a
+recording made with one encoding matches a replay made with another.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+
+
+def _pairs(value: Any, prefix: str) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in _pairs(item, f"{prefix}[{key}]")]
+    if isinstance(value, (list, tuple)):
+        if all(not isinstance(item, (dict, list, tuple)) for item in value):
+            return [(f"{prefix}[]", _scalar(item)) for item in value]
+        return [pair for i, item in enumerate(value) for pair in _pairs(item, f"{prefix}[{i}]")]
+    return [(prefix, _scalar(value))]
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "Y"
+    if value is False or value is None:
+        return ""
+    return str(value)
+
+
+def form_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """PHP `http_build_query` style pairs; lists of scalars as `KEY[]`, as the docs show them."""
+    return [pair for key, value in params.items() for pair in _pairs(value, str(key))]
+
+
+def encode_query(params: dict[str, Any]) -> str:
+    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in form_pairs(params))
+
+
+def decode_query(text: str) -> dict[str, Any]:
+    """The inverse of `encode_query`, as PHP would parse it (bracketed keys nest)."""
+    result: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        match = _KEY.match(key)
+        if not match:
+            result[key] = value
+            continue
+        path = [match[1], *re.findall(r"\[([^\[\]]*)\]", match[2])]
+        node: Any = result
+        for i, part in enumerate(path):
+            last = i == len(path) - 1
+            if part == "":
+                part = str(sum(1 for k in node if k.isdigit())) if isinstance(node, dict) else "0"
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+    return _lists(result)
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        converted = {k: _lists(v) for k, v in node.items()}
+        if converted and all(k.isdigit() for k in converted):
+            keys = sorted(converted, key=int)
+            if [int(k) for k in keys] == list(range(len(keys))):
+                return [converted[k] for k in keys]
+        return converted
+    return node
+
+
+def canonical_params(params: Any) -> Any:
+    """One value for every encoding of the same parameters: scalars as strings, lists as lists."""
+    if isinstance(params, dict):
+        return {
+            str(k): canonical_params(v) for k, v in sorted(params.items(), key=lambda i: str(i[0]))
+        }
+    if isinstance(params, (list, tuple)):
+        return [canonical_params(v) for v in params]
+    return _scalar(params)
+
+
+def canonical_text(params: Any) -> str:
+    return json.dumps(canonical_params(params), sort_keys=True, separators=(",", ":"))
+
+
+def batch_command(method: str, params: dict[str, Any]) -> str:
+    """A `batch` command string: `method?query`, parameters query-encoded as the docs describe."""
+    query = encode_query(params)
+    return f"{method}?{query}" if query else method
