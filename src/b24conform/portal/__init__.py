@@ -1,0 +1,197 @@
+"""The reference portal: a small Bitrix24 REST server that behaves as the docs say.
+
+What it is
+----------
+A real HTTP/1.1 server on loopback (keep-alive, one thread per connection, optional HTTPS) that
+speaks the Bitrix24 REST protocol as ``docs/seeds/000_…`` (the ``im.department.get`` page) and
+``platform.md`` describe it: inbound webhooks and OAuth tokens, JSON / form / multipart /
+query-string parameters, the ``{"result", "time"}`` envelope, the documented system errors and
+their statuses, the leaky-bucket rate limit and the method time budget, ``batch``,
+``im.revision.get``, ``department.get``, the four ``im.department.*`` methods, and 404
+``ERROR_METHOD_NOT_FOUND`` for anything else. Every method is read-only.
+
+It is the default target of ``b24conform run``, the fixture of the project's tests, and a tool
+for trying an integration against a portal whose misbehaviour you choose. It is written from the
+docs independently of the suite: it imports nothing from the rest of ``b24conform``.
+
+How to run it
+-------------
+From the command line::
+
+    b24conform portal                      # prints a webhook URL per role, serves until Ctrl-C
+    b24conform portal --port 8080 --fault missing_full_name --fault truncated_json
+    b24conform portal --profile rev18      # the revision-18 manager object, im.revision rest=18
+    b24conform portal --list-faults        # every fault, what it breaks, what must be reported
+    python -m b24conform.portal ...        # the same, without the main CLI
+
+From Python::
+
+    from b24conform.portal import ReferencePortal, CATALOGUE
+    with ReferencePortal(faults=["missing_full_name"]) as portal:
+        url = portal.webhook_url("employee")          # http://127.0.0.1:PORT/rest/<id>/<code>/
+        requests.post(url + "im.department.get", json={"ID": [1]})
+
+Roles (each with its own webhook, ``portal.webhook_url(role)``, and OAuth token,
+``portal.oauth_token(role)``): ``employee`` (an ordinary intranet user in a department of more
+than fifty people), ``head`` (a department head), ``admin`` (the head of the company, user 1),
+``extranet`` and ``bot`` (both denied the ``im.department.*`` methods with 403 ``ACCESS_ERROR``),
+and ``noscope`` (the employee's second webhook, without the ``im`` scope: 403
+``insufficient_scope``). ``portal.oauth_token(role, expired=True)`` gives a token answered with
+401 ``expired_token``. ``portal.company`` is the data served (for the project's own tests).
+
+What it chooses where the docs are silent
+-----------------------------------------
+- ``ID`` must be an array or a string holding a JSON array; a bare number (``3``/``"3"``),
+  ``"3,7"``, ``[]``, ``""`` or no ``ID`` is the documented format error (``INVALID_FORMAT`` for
+  ``im.department.get``, ``ID_EMPTY`` for ``managers.get``/``employees.get``).
+- Entries are read like PHP's ``intval`` (``"7"`` → 7, ``"abc"`` → 0); unknown ids (and 0) are
+  skipped silently; duplicates are answered once; more than 50 ids are all answered.
+- Results are ordered by department id, highest first (as the docs example: ``[3,7]`` → 7, 3).
+- ``USER_DATA`` means yes only for exactly ``"Y"`` (``y``, ``true``, ``1`` are "no").
+- Parameter names are case-insensitive (``id`` is ``ID``), as the ``im`` module upper-cases them.
+- A headless department: ``manager_user_id`` 0, ``manager_user_data`` ``null``, no manager in
+  ``managers.get`` (an empty list).
+- ``colleagues.list``: users sharing a department with the caller, sorted by last name then id;
+  ``OFFSET`` < 0 → 0, ``LIMIT`` < 1 → 10, ``LIMIT`` > 50 → 50.
+- A JSON body that does not parse is ignored (the query string still counts).
+- Error answers carry no ``time`` object; success answers always do. ``time.processing`` is a
+  fixed simulated cost (1 ms) per call, summed into ``time.operating`` per credential and method.
+- Order of checks: credential, rate limit, method exists, scope, time budget, access, method.
+- ``department.get``: the root has no ``PARENT``; a headless department has ``UF_HEAD`` ``"0"``.
+- ``batch``: commands beyond the 50th get ``ERROR_BATCH_LENGTH_EXCEEDED`` in ``result_error``;
+  ``batch`` inside ``batch`` gets ``ERROR_BATCH_METHOD_NOT_ALLOWED``; ``$result[key][field]``
+  references are substituted; ``halt`` is on for ``1``, ``true`` or ``Y``.
+- Plain HTTP is served (loopback); ``INVALID_REQUEST`` "Https required" is never answered.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from .company import Company, build_company
+from .faults import CATALOGUE, Fault, resolve
+from .server import HttpServer
+from .service import ROLES, Service
+
+__all__ = ["CATALOGUE", "PROFILES", "ROLES", "Fault", "ReferencePortal"]
+
+PROFILES = ("docs", "rev18")
+
+
+class ReferencePortal:
+    """A reference portal on loopback; ``start()``/``stop()`` or use it as a context manager."""
+
+    def __init__(
+        self,
+        profile: str = "docs",
+        faults: tuple[str, ...] | list[str] = (),
+        seed: int = 0,
+        departments: int = 12,
+        rate_limit: tuple[float, int] | None = None,
+        operating_limit: float | None = None,
+        tls: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
+        if isinstance(faults, str):
+            faults = [faults]
+        self.profile = profile
+        self.faults: tuple[Fault, ...] = resolve(list(faults))
+        self.seed = seed
+        self.company: Company = build_company(seed, departments)
+        self.rate_limit = rate_limit
+        self.operating_limit = operating_limit
+        self.tls = tls
+        self.host = host
+        self._port = port
+        self._service = Service(
+            self.company, profile, self.faults, seed, rate_limit, operating_limit
+        )
+        self._server: HttpServer | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> ReferencePortal:
+        """Bind the socket and serve in a background thread (idempotent)."""
+        if self._server is None:
+            self._server = HttpServer(self._service, self.host, self._port, self.tls)
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection (idempotent)."""
+        if self._server is not None:
+            self._server.stop()
+            self._port = self._server.port
+            self._server = None
+
+    def __enter__(self) -> ReferencePortal:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses and credentials --------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._server.port if self._server is not None else self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (``https`` with TLS); only meaningful once started."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    def _role(self, role: str) -> str:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
+        return role
+
+    def webhook_url(self, role: str) -> str:
+        """The inbound webhook URL of ``role``, ending with ``/``: append the method name."""
+        cred = self._service.webhooks[self._role(role)]
+        return f"{self.base_url}/rest/{cred.user_id}/{cred.secret}/"
+
+    def oauth_token(self, role: str, expired: bool = False) -> str:
+        """An OAuth access token of ``role`` for ``base_url + "/rest/<method>"``."""
+        table = self._service.expired if expired else self._service.tokens
+        return table[self._role(role)].secret
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """Role → webhook URL."""
+        return {role: self.webhook_url(role) for role in ROLES}
+
+    @property
+    def ca_cert_pem(self) -> bytes | None:
+        """With ``tls=True`` (once started): the CA certificate a client must trust."""
+        return self._server.ca_cert_pem if self._server is not None else None
+
+    @property
+    def requests_served(self) -> int:
+        """HTTP requests answered so far (a batch is one)."""
+        return self._service.requests_served
+
+    def describe(self) -> list[str]:
+        """Human-readable lines: the profile, the faults, every webhook URL and OAuth token."""
+        company = self.company
+        lines = [
+            f"Reference portal at {self.base_url} (profile {self.profile}, seed {self.seed}, "
+            f"{len(company.departments)} departments, {len(company.users)} users)",
+            "faults: " + (", ".join(f.name for f in self.faults) if self.faults else "none"),
+            "rate limit: "
+            + (f"{self.rate_limit[0]:g}/s:{self.rate_limit[1]}" if self.rate_limit else "off")
+            + "; time budget: "
+            + (f"{self.operating_limit:g} s per 10 min" if self.operating_limit else "off"),
+            "webhooks:",
+        ]
+        lines += [f"  {role:<9} {url}" for role, url in self.roles.items()]
+        lines.append(f"OAuth (POST {self.base_url}/rest/<method> with auth=<token>):")
+        lines += [f"  {role:<9} {self.oauth_token(role)}" for role in ROLES]
+        return lines
