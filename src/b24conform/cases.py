@@ -1,0 +1,74 @@
+"""A case: one request the suite sends, with what the docs lead us to expect of its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from b24conform.spec import DocRef
+from b24conform.transport import Call, Response
+
+CaseKind = Literal["valid", "error", "access", "auth", "unknown_method", "probe"]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A documented error answer: its HTTP status and code, and where each is documented."""
+
+    status: int
+    error: str
+    doc: DocRef
+    status_doc: DocRef
+
+    @classmethod
+    def from_contract(cls, data: dict[str, Any]) -> Expectation:
+        return cls(
+            status=data["status"],
+            error=data["error"],
+            doc=DocRef.from_json(data["doc"]),
+            status_doc=DocRef.from_json(data.get("status_doc", data["doc"])),
+        )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and its class.
+
+    `kind` says what the docs promise: `valid` (a success), `error`/`access`/`auth`/
+    `unknown_method` (a documented error, in `expect`), or `probe` (the docs are silent: the answer
+    is observed, not judged, beyond the platform's general claims). `credentials` names whose
+    credentials send it: the main ones, another role's, or a deliberately wrong code.
+    """
+
+    method: str
+    kind: CaseKind
+    name: str
+    call: Call
+    requested_ids: tuple[int, ...] = ()
+    user_data: bool = False
+    expect: Expectation | None = None
+    credentials: str = "main"
+    doc: str = "documented"
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "method": self.method,
+            "kind": self.kind,
+            "name": self.name,
+            "call": self.call.to_json(),
+            "credentials": self.credentials,
+        }
+        if self.requested_ids:
+            data["requested_ids"] = list(self.requested_ids)
+        if self.user_data:
+            data["user_data"] = True
+        return data
+
+
+@dataclass
+class Exchange:
+    """A case and the answer it got."""
+
+    case: Case
+    response: Response
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,221 @@
+"""Checks of the platform's general claims on every answer: status, content type, JSON, envelope.
+
+These hold for every method (platform.md §2 and §3), so they run on every exchange, probes of
+docs-silent input included: a silent doc does not excuse a 500 or an HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from b24conform.cases import Exchange, Expectation
+from b24conform.checks.registry import CheckContext, check
+from b24conform.deviations import Finding
+from b24conform.spec import DocRef
+
+
+def platform_doc(ctx: CheckContext, key: str) -> DocRef:
+    return DocRef.from_json(ctx.spec.platform[key]["doc"])
+
+
+def system_error(ctx: CheckContext, code: str) -> Expectation:
+    entry = ctx.spec.platform["system_errors"][code]
+    doc = DocRef.from_json(entry["doc"])
+    return Expectation(status=entry["status"], error=code, doc=doc, status_doc=doc)
+
+
+def is_success(exchange: Exchange) -> bool:
+    body = exchange.response.json
+    return isinstance(body, dict) and "result" in body and "error" not in body
+
+
+def is_error(exchange: Exchange) -> bool:
+    body = exchange.response.json
+    return isinstance(body, dict) and "error" in body
+
+
+@check("answered", "Every call gets an answer within the time limit")
+def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    response = exchange.response
+    if response.failure is None or response.throttled or response.via_batch:
+        return
+    if response.failure == "request budget used up":
+        return
+    yield Finding(
+        kind="server_error",
+        location="status",
+        message=f"no answer: {response.failure}",
+        doc=platform_doc(ctx, "success_status"),
+        expected="an HTTP answer",
+        actual=response.failure,
+        severity="warning" if exchange.case.kind == "probe" else None,
+    )
+
+
+@check("status_code", "The HTTP status is the documented one for the case")
+def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    case, response = exchange.case, exchange.response
+    if not response.answered:
+        return
+    status = response.status
+    if case.kind == "valid":
+        if is_error(exchange) and (status is None or 400 <= status < 500):
+            body = response.json
+            yield Finding(
+                kind="rejected_valid_input",
+                location="status",
+                message=f"a documented valid request was refused with {body.get('error')}",
+                doc=ctx.contract(case.method).doc
+                if ctx.documents(case.method)
+                else platform_doc(ctx, "success_status"),
+                expected=200,
+                actual={"status": status, "error": body.get("error")},
+            )
+        elif status is not None and status >= 500:
+            yield _server_error(ctx, status, None)
+        elif status is not None and status != 200:
+            yield Finding(
+                kind="status_code",
+                location="status",
+                message=f"a valid request got HTTP {status}, not 200",
+                doc=platform_doc(ctx, "success_status"),
+                expected=200,
+                actual=status,
+            )
+        return
+    if case.kind == "probe":
+        if status is not None and status >= 500:
+            yield _server_error(ctx, status, "warning")
+        return
+    expect = case.expect
+    if expect is None:
+        return
+    if is_success(exchange):
+        yield Finding(
+            kind="accepted_invalid_input",
+            location="status",
+            message=f"expected {expect.status} {expect.error}, got a success",
+            doc=expect.doc,
+            expected={"status": expect.status, "error": expect.error},
+            actual={"status": status, "result": "…"},
+        )
+    elif status is not None and status != expect.status:
+        yield Finding(
+            kind="status_code",
+            location="status",
+            message=f"{expect.error} should come with HTTP {expect.status}, came with {status}",
+            doc=expect.status_doc,
+            expected=expect.status,
+            actual=status,
+        )
+
+
+def _server_error(ctx: CheckContext, status: int, severity: str | None) -> Finding:
+    return Finding(
+        kind="server_error",
+        location="status",
+        message=f"the portal failed with HTTP {status}",
+        doc=platform_doc(ctx, "success_status"),
+        expected="a documented answer",
+        actual=status,
+        severity=severity,
+    )
+
+
+@check("content_type", "Answers are served as application/json")
+def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    response = exchange.response
+    if response.status is None or not response.answered:
+        return
+    value = response.header("Content-Type") or ""
+    if value.split(";")[0].strip().lower() != "application/json":
+        yield Finding(
+            kind="content_type",
+            location="header:Content-Type",
+            message=f"Content-Type is {value or 'missing'}, not application/json",
+            doc=platform_doc(ctx, "content_type"),
+            expected="application/json; charset=utf-8",
+            actual=value or None,
+            severity="warning" if exchange.case.kind == "probe" else None,
+        )
+
+
+@check("json_body", "The body is JSON")
+def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    response = exchange.response
+    if response.status is None or not response.answered or response.is_json:
+        return
+    preview = response.body[:200].decode("utf-8", "replace")
+    yield Finding(
+        kind="not_json",
+        location="body",
+        message="the body is not JSON" + (" (empty)" if not response.body else ""),
+        doc=platform_doc(
+            ctx, "error_body" if (response.status or 200) >= 400 else "success_status"
+        ),
+        expected="a JSON object",
+        actual=preview,
+        severity="warning" if exchange.case.kind == "probe" else None,
+    )
+
+
+@check("envelope", "A success is {result, time}; an error is {error, error_description}")
+def envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    response = exchange.response
+    if not response.answered or not response.is_json:
+        return
+    body = response.json
+    if not isinstance(body, dict) or ("result" not in body and "error" not in body):
+        yield Finding(
+            kind="envelope",
+            location="body",
+            message="the answer is neither {result, time} nor {error, error_description}",
+            doc=platform_doc(ctx, "success_status"),
+            expected={"result": "…", "time": "…"},
+            actual=sorted(body) if isinstance(body, dict) else type(body).__name__,
+        )
+        return
+    if "error" not in body:
+        return
+    validator = ctx.spec.validator({"$ref": "error.json"}, "error")
+    for error in validator.iter_errors(body):
+        if error.validator == "pattern":
+            yield Finding(
+                kind="format_mismatch",
+                location="/error",
+                message=f"error code {body['error']!r} is not digits, Latin letters and _",
+                doc=_doc_of(error.schema, ctx),
+                expected=error.validator_value,
+                actual=body["error"],
+            )
+        else:
+            yield Finding(
+                kind="envelope",
+                location="body",
+                message=f"malformed error body: {error.message}",
+                doc=platform_doc(ctx, "error_body"),
+                expected={"error": "CODE", "error_description": "text"},
+                actual={k: body[k] for k in list(body)[:4]},
+            )
+
+
+def _doc_of(schema: dict, ctx: CheckContext) -> DocRef:
+    data = schema.get("x-doc")
+    return DocRef.from_json(data) if data else platform_doc(ctx, "error_body")
+
+
+@check("error_code", "A documented error case answers with its documented code")
+def error_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    expect = exchange.case.expect
+    if expect is None or not exchange.response.answered or not is_error(exchange):
+        return
+    actual = exchange.response.json.get("error")
+    if actual != expect.error:
+        yield Finding(
+            kind="error_code",
+            location="/error",
+            message=f"expected error {expect.error}, got {actual}",
+            doc=expect.doc,
+            expected=expect.error,
+            actual=actual,
+        )

@@ -1,0 +1,116 @@
+"""The check registry and the context checks share during one run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from b24conform.cases import Exchange
+from b24conform.deviations import Finding
+from b24conform.spec import MethodContract, Spec
+
+CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
+FinishFunction = Callable[["CheckContext", str], Iterable[tuple[Finding, Exchange | None]]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    run: CheckFunction
+    finish: FinishFunction | None = None
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, description: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a per-exchange check under a stable name."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} registered twice")
+        CHECKS[name] = Check(name, description, function)
+        return function
+
+    return register
+
+
+def finisher(name: str) -> Callable[[FinishFunction], FinishFunction]:
+    """Attach a run-wide step to a registered check (called once per method at the end)."""
+
+    def register(function: FinishFunction) -> FinishFunction:
+        existing = CHECKS[name]
+        CHECKS[name] = Check(existing.name, existing.description, existing.run, function)
+        return function
+
+    return register
+
+
+@dataclass
+class Observation:
+    probe: str
+    method: str
+    request: dict[str, Any]
+    outcome: Any
+    doc: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "probe": self.probe,
+            "method": self.method,
+            "request": self.request,
+            "outcome": self.outcome,
+            "doc": self.doc,
+        }
+
+
+@dataclass
+class CheckContext:
+    """What checks may read (the spec) and where they may leave run-wide state or observations."""
+
+    spec: Spec
+    state: dict[str, Any] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    seen_fields: dict[str, set[str]] = field(default_factory=dict)
+
+    def contract(self, method: str) -> MethodContract:
+        return self.spec.method(method)
+
+    def documents(self, method: str) -> bool:
+        """Whether the judged revision has a contract for this method (platform probes have none)."""
+        return method in self.spec.methods
+
+    def observe(
+        self, probe: str, method: str, request: dict[str, Any], outcome: Any, doc: str
+    ) -> None:
+        self.observations.append(Observation(probe, method, request, outcome, doc))
+
+    def bucket(self, name: str, factory: Callable[[], Any]) -> Any:
+        """Run-wide state of one check (created on first use)."""
+        if name not in self.state:
+            self.state[name] = factory()
+        return self.state[name]
+
+
+def pointer(path: Iterable[Any]) -> str:
+    """A JSON pointer with array indices and id keys generalized to `*`."""
+    parts = []
+    for part in path:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            parts.append("*")
+        else:
+            parts.append(str(part).replace("~", "~0").replace("/", "~1"))
+    return "".join(f"/{p}" for p in parts)
+
+
+def walk_pointers(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[str]:
+    """Every generalized pointer present in a JSON value (for docs coverage)."""
+    yield pointer(prefix)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk_pointers(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from walk_pointers(item, (*prefix, index))

@@ -1,0 +1,210 @@
+"""The rules the docs state in prose, beyond what a schema can say.
+
+Each rule is named in the method's contract with the doc line that states it; a method whose
+contract lacks a rule is not judged by it. Rules are judged on the answers to valid requests only:
+what a portal does with input the docs are silent about is observed, not judged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from b24conform.cases import Exchange
+from b24conform.checks.http import is_success
+from b24conform.checks.registry import CheckContext, check, finisher
+from b24conform.deviations import Finding
+from b24conform.spec import DocRef
+
+DURATION_TOLERANCE = 1e-3  # seconds: the docs' examples agree to 1e-10; floats are printed rounded
+
+
+def _departments(ctx: CheckContext, exchange: Exchange) -> list[dict[str, Any]] | None:
+    """The department objects of a valid request's success, or None when the rule does not apply."""
+    if exchange.case.kind != "valid" or not exchange.response.answered or not is_success(exchange):
+        return None
+    if not ctx.documents(exchange.case.method):
+        return None
+    result = exchange.response.json["result"]
+    if not isinstance(result, list):
+        return None
+    return [item for item in result if isinstance(item, dict)]
+
+
+def _rule(ctx: CheckContext, exchange: Exchange, name: str) -> DocRef | None:
+    if not ctx.documents(exchange.case.method):
+        return None
+    contract = ctx.contract(exchange.case.method)
+    return contract.rule_doc(name) if contract.has_rule(name) else None
+
+
+@check("user_data", "manager_user_data comes exactly when USER_DATA=Y asks for it")
+def user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    items = _departments(ctx, exchange)
+    if items is None:
+        return
+    asked = exchange.case.user_data
+    only_when_asked = _rule(ctx, exchange, "user_data_only_when_asked")
+    when_asked = _rule(ctx, exchange, "user_data_when_asked")
+    for item in items:
+        has = "manager_user_data" in item
+        if has and not asked and only_when_asked:
+            yield Finding(
+                kind="invariant",
+                location="/result/*/manager_user_data",
+                message=f"department {item.get('id')}: manager_user_data returned without USER_DATA=Y",
+                doc=only_when_asked,
+                expected="absent",
+                actual="present",
+            )
+        elif not has and asked and item.get("manager_user_id") and when_asked:
+            yield Finding(
+                kind="invariant",
+                location="/result/*/manager_user_data",
+                message=f"department {item.get('id')}: USER_DATA=Y asked, manager_user_data missing",
+                doc=when_asked,
+                expected="present",
+                actual="absent",
+            )
+
+
+@check("manager_id", "manager_user_data.id is the department's manager_user_id")
+def manager_id(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    items = _departments(ctx, exchange)
+    doc = _rule(ctx, exchange, "manager_id_matches")
+    if items is None or doc is None:
+        return
+    for item in items:
+        data = item.get("manager_user_data")
+        if isinstance(data, dict) and "id" in data and data["id"] != item.get("manager_user_id"):
+            yield Finding(
+                kind="invariant",
+                location="/result/*/manager_user_data/id",
+                message=f"department {item.get('id')}: head is {item.get('manager_user_id')}, "
+                f"manager_user_data is user {data['id']}",
+                doc=doc,
+                expected=item.get("manager_user_id"),
+                actual=data["id"],
+            )
+
+
+@check(
+    "requested_departments", "The result holds the departments asked for, each once, and no other"
+)
+def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    items = _departments(ctx, exchange)
+    if items is None:
+        return
+    requested = set(exchange.case.requested_ids)
+    ids = [item.get("id") for item in items]
+    only = _rule(ctx, exchange, "only_requested_departments")
+    once = _rule(ctx, exchange, "each_department_once")
+    if only:
+        extra = [i for i in ids if i not in requested]
+        if extra:
+            yield Finding(
+                kind="invariant",
+                location="/result/*/id",
+                message=f"departments {extra[:5]} returned but not asked for",
+                doc=only,
+                expected=sorted(requested),
+                actual=ids,
+            )
+        missing = sorted(requested - set(ids))
+        if missing:
+            yield Finding(
+                kind="invariant",
+                location="/result",
+                message=f"departments {missing[:5]} asked for (and existing) but not returned",
+                doc=only,
+                expected=sorted(requested),
+                actual=ids,
+            )
+    if once and len(ids) != len(set(ids)):
+        repeated = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+        yield Finding(
+            kind="invariant",
+            location="/result/*/id",
+            message=f"departments {repeated[:5]} returned more than once",
+            doc=once,
+            expected="each department once",
+            actual=ids,
+        )
+
+
+@check("time", "The time object is consistent: finish >= start, duration = finish - start")
+def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.response.answered or not is_success(exchange):
+        return
+    if not ctx.documents(exchange.case.method):
+        return
+    timing = exchange.response.json.get("time")
+    contract = ctx.contract(exchange.case.method)
+    if not isinstance(timing, dict) or not contract.has_rule("time_consistent"):
+        return
+    doc = contract.rule_doc("time_consistent")
+    start, finish, duration = (timing.get(k) for k in ("start", "finish", "duration"))
+    if not all(_number(v) for v in (start, finish)):
+        return
+    if finish < start:
+        yield Finding(
+            kind="invariant",
+            location="/time/finish",
+            message=f"time.finish ({finish}) is before time.start ({start})",
+            doc=doc,
+            expected=f">= {start}",
+            actual=finish,
+        )
+    elif _number(duration) and not math.isclose(
+        duration, finish - start, abs_tol=DURATION_TOLERANCE
+    ):
+        yield Finding(
+            kind="invariant",
+            location="/time/duration",
+            message=f"time.duration is {duration}, finish - start is {finish - start:.6f}",
+            doc=doc,
+            expected=round(finish - start, 6),
+            actual=duration,
+        )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+CONSISTENT_FIELDS = ("name", "full_name", "manager_user_id")
+
+
+@check("consistency", "The same department reads the same over every call and transport")
+def consistency(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    items = _departments(ctx, exchange)
+    if items is None or not ctx.contract(exchange.case.method).has_rule("consistent_across_calls"):
+        return
+    first: dict[Any, tuple[dict[str, Any], Exchange]] = ctx.bucket(
+        f"consistency:{exchange.case.method}", dict
+    )
+    for item in items:
+        known = first.get(item.get("id"))
+        if known is None:
+            first[item.get("id")] = (item, exchange)
+            continue
+        before, earlier = known
+        for name in CONSISTENT_FIELDS:
+            if name in before and name in item and before[name] != item[name]:
+                yield Finding(
+                    kind="invariant",
+                    location=f"/result/*/{name}",
+                    message=f"department {item.get('id')}: {name} was {before[name]!r} "
+                    f"(over {earlier.case.call.transport}), now {item[name]!r} "
+                    f"(over {exchange.case.call.transport})",
+                    doc=ctx.contract(exchange.case.method).rule_doc("consistent_across_calls"),
+                    expected=before[name],
+                    actual=item[name],
+                )
+
+
+@finisher("consistency")
+def _forget(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
+    ctx.state.pop(f"consistency:{method}", None)
+    return iter(())

@@ -1,0 +1,149 @@
+"""The response schema check: every documented field, with its documented type and format.
+
+jsonschema's errors are turned into findings of the DESIGN's kinds: a `required` failure is a
+missing field (one finding per field, at the pointer it should have had), an
+`additionalProperties` failure an undocumented field (a warning: the docs may just be behind), a
+`format`/`pattern` failure a format mismatch, anything else a type mismatch. Each finding cites
+the `x-doc` of the schema that states the claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import ValidationError
+
+from b24conform.cases import Exchange
+from b24conform.checks.http import is_success
+from b24conform.checks.registry import CheckContext, check, pointer, walk_pointers
+from b24conform.deviations import Finding
+from b24conform.spec import DocRef
+
+FORMAT_VALIDATORS = {"format", "pattern"}
+
+
+def _doc(schema: Any, fallback: DocRef) -> DocRef:
+    if isinstance(schema, dict) and isinstance(schema.get("x-doc"), dict):
+        return DocRef.from_json(schema["x-doc"])
+    return fallback
+
+
+def _describe(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    if "anyOf" in schema:
+        return " or ".join(str(_describe(s)) for s in schema["anyOf"])
+    for key in ("const", "type", "format", "pattern", "$ref"):
+        if key in schema:
+            if key == "type" and "format" in schema:
+                return f"{schema['type']} ({schema['format']})"
+            return schema[key] if key != "const" else repr(schema[key]).lower()
+    return "see schema"
+
+
+def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Finding]:
+    """The findings one jsonschema error stands for."""
+    path = list(error.absolute_path)
+    where = pointer(path)
+    validator = error.validator
+    instance = error.instance
+    if validator == "required" and isinstance(instance, dict):
+        properties = error.schema.get("properties", {})
+        for name in error.validator_value:
+            if name not in instance:
+                yield Finding(
+                    kind="missing_field",
+                    location=f"{where}/{name}",
+                    message=f"documented field {name!r} is missing",
+                    doc=_doc(properties.get(name), _doc(error.schema, fallback)),
+                    expected=_describe(properties.get(name)),
+                    actual=None,
+                )
+        return
+    if validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
+        instance, dict
+    ):
+        known = set(error.schema.get("properties", {}))
+        for name in sorted(set(instance) - known):
+            yield Finding(
+                kind="undocumented_field",
+                location=f"{where}/{name}",
+                message=f"field {name!r} is not in the documentation",
+                doc=_doc(error.schema, fallback),
+                expected=None,
+                actual=instance[name],
+            )
+        return
+    if validator in FORMAT_VALIDATORS or (
+        validator in ("anyOf", "oneOf")
+        and any(sub.validator in FORMAT_VALIDATORS for sub in error.context or [])
+    ):
+        kind = "format_mismatch"
+    else:
+        kind = "type_mismatch"
+    yield Finding(
+        kind=kind,
+        location=where,
+        message=f"{where or 'body'}: {error.message[:200]}",
+        doc=_doc(error.schema, fallback),
+        expected=_describe(error.schema),
+        actual=instance,
+    )
+
+
+def _headless(body: dict[str, Any]) -> set[int]:
+    """Indices of departments without a head: what their `manager_user_data` is, the docs leave open."""
+    result = body.get("result")
+    if not isinstance(result, list):
+        return set()
+    return {
+        i
+        for i, item in enumerate(result)
+        if isinstance(item, dict)
+        and not item.get("manager_user_id")
+        and item.get("manager_user_data") is None
+    }
+
+
+@check("response_schema", "Every documented field is present with its documented type and format")
+def response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    response = exchange.response
+    if not response.answered or not is_success(exchange) or not ctx.documents(exchange.case.method):
+        return
+    contract = ctx.contract(exchange.case.method)
+    body = response.json
+    headless = _headless(body)
+    if headless and exchange.case.user_data and not ctx.bucket(f"headless:{contract.name}", list):
+        ctx.state[f"headless:{contract.name}"].append(True)
+        ctx.observe(
+            "headless_department",
+            contract.name,
+            exchange.case.call.to_json(),
+            {
+                "manager_user_data": [
+                    body["result"][i].get("manager_user_data", "absent") for i in sorted(headless)
+                ][:1]
+            },
+            "silent",
+        )
+    validator = contract.response_validator()
+    seen = ctx.seen_fields.setdefault(contract.name, set())
+    seen.update(walk_pointers(body))
+    for error in validator.iter_errors(body):
+        path = list(error.absolute_path)
+        if (
+            len(path) >= 3
+            and path[0] == "result"
+            and path[1] in headless
+            and path[2] == "manager_user_data"
+        ):
+            continue
+        if (
+            response.via_batch
+            and error.validator == "required"
+            and path == []
+            and "time" not in body
+        ):
+            continue  # batch returns each command's time in result_time; its absence is batch's matter
+        yield from schema_findings(error, contract.doc)

@@ -1,0 +1,93 @@
+"""Docs coverage: every documented parameter, field, error and rule, and what the run did with it.
+
+"The suite passed" and "the suite did not look" must not read the same: each documented item is
+`passed` (exercised, no deviation), `failed` (a deviation names it) or `not_exercised`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from b24conform.deviations import Deviation
+from b24conform.spec import MethodContract
+
+
+def documented_pointers(contract: MethodContract) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every field pointer the response schema documents, with its doc reference."""
+    documents = contract.spec.documents
+
+    def walk(
+        schema: dict[str, Any], where: str, depth: int = 0
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        if depth > 8:
+            return
+        if "$ref" in schema:
+            target = documents.get(schema["$ref"].removesuffix(".json"), {})
+            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        for branch in schema.get("anyOf", []):
+            yield from walk(branch, where, depth + 1)
+        for name, sub in schema.get("properties", {}).items():
+            pointer = f"{where}/{name}"
+            if "x-doc" in sub:
+                yield pointer, sub["x-doc"]
+            yield from walk(sub, pointer, depth + 1)
+        if isinstance(schema.get("items"), dict):
+            yield from walk(schema["items"], f"{where}/*", depth + 1)
+
+    seen = set()
+    for pointer, doc in walk(contract.response_schema, ""):
+        if pointer not in seen:
+            seen.add(pointer)
+            yield pointer, doc
+
+
+def method_coverage(
+    contract: MethodContract,
+    *,
+    sent_params: set[str],
+    seen_fields: set[str],
+    case_results: dict[str, str],
+    checks_run: set[str],
+    deviations: list[Deviation],
+) -> list[dict[str, Any]]:
+    """`case_results` maps a case name to passed / failed / unanswered; `checks_run` names the
+    checks that judged at least one answer of this method."""
+    mine = [d for d in deviations if d.method == contract.name]
+    items: list[dict[str, Any]] = []
+
+    def add(item: str, category: str, exercised: bool, failed: bool, doc: dict[str, Any]) -> None:
+        status = "failed" if failed else "passed" if exercised else "not_exercised"
+        items.append(
+            {
+                "method": contract.name,
+                "item": item,
+                "category": category,
+                "status": status,
+                "doc": doc,
+            }
+        )
+
+    def case(name: str) -> tuple[bool, bool]:
+        result = case_results.get(name)
+        return result in ("passed", "failed"), result == "failed"
+
+    rejected = any(d.finding.kind == "rejected_valid_input" for d in mine)
+    for name, sub in contract.request_schema.get("properties", {}).items():
+        add(name, "parameter", name in sent_params, rejected and name in sent_params, sub["x-doc"])
+    for pointer, doc in documented_pointers(contract):
+        failed = any(d.finding.location == pointer for d in mine)
+        add(pointer, "field", pointer in seen_fields, failed, doc)
+    for error in contract.errors:
+        add(f"{error['error']} ({error['name']})", "error", *case(error["name"]), error["doc"])
+    access = contract.access
+    if access:
+        results = [case(f"access:{role}") for role in access["denied_for"]]
+        exercised = any(r[0] for r in results)
+        add(access["error"], "error", exercised, any(r[1] for r in results), access["doc"])
+    for rule in contract.raw.get("rules", []):
+        failed = any(
+            d.check == rule["check"] and d.finding.doc.quote == rule["doc"]["quote"] for d in mine
+        )
+        add(rule["name"], "rule", rule["check"] in checks_run, failed, rule["doc"])
+    return items

@@ -1,0 +1,145 @@
+"""The deviation model: findings from the checks, deduplicated under stable ids.
+
+A check yields `Finding`s; the engine turns each into a `Deviation` keyed by a hash of
+method + check + kind + location, so that the same fault seen in a hundred answers is one entry
+with `occurrences: 100` and the smallest request that showed it, and so that two runs (or a run
+and a baseline) can be compared entry by entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from b24conform.spec import DocRef
+from b24conform.transport import Call
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+KINDS = (
+    "status_code",
+    "content_type",
+    "not_json",
+    "envelope",
+    "missing_field",
+    "undocumented_field",
+    "type_mismatch",
+    "format_mismatch",
+    "error_code",
+    "rejected_valid_input",
+    "accepted_invalid_input",
+    "invariant",
+    "server_error",
+    "docs_inconsistency",
+)
+DEFAULT_SEVERITY = {"undocumented_field": "warning", "docs_inconsistency": "info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One documented claim contradicted by one answer (or by the docs themselves)."""
+
+    kind: str
+    location: str
+    message: str
+    doc: DocRef
+    expected: Any = None
+    actual: Any = None
+    severity: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown deviation kind {self.kind!r}")
+
+    @property
+    def effective_severity(self) -> str:
+        return self.severity or DEFAULT_SEVERITY.get(self.kind, "error")
+
+
+def deviation_id(method: str, check: str, kind: str, location: str) -> str:
+    key = "\x1f".join((method, check, kind, location))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Deviation:
+    id: str
+    method: str
+    check: str
+    finding: Finding
+    request: dict[str, Any] | None
+    reproduce: str | None
+    occurrences: int = 1
+    size: int = 0
+    baseline: str = "new"
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.finding
+        return {
+            "id": self.id,
+            "method": self.method,
+            "check": self.check,
+            "kind": f.kind,
+            "severity": f.effective_severity,
+            "location": f.location,
+            "message": f.message,
+            "expected": f.expected,
+            "actual": f.actual,
+            "doc": f.doc.to_json(),
+            "request": self.request,
+            "reproduce": self.reproduce,
+            "occurrences": self.occurrences,
+            "baseline": self.baseline,
+        }
+
+
+@dataclass
+class DeviationLog:
+    """Collects findings, merging repeats; keeps the smallest request per deviation."""
+
+    entries: dict[str, Deviation] = field(default_factory=dict)
+
+    def add(
+        self,
+        method: str,
+        check: str,
+        finding: Finding,
+        call: Call | None = None,
+        reproduce: str | None = None,
+    ) -> Deviation:
+        key = deviation_id(method, check, finding.kind, finding.location)
+        size = call.size() if call else 0
+        existing = self.entries.get(key)
+        if existing is None:
+            entry = Deviation(
+                key,
+                method,
+                check,
+                finding,
+                call.to_json() if call else None,
+                reproduce,
+                size=size,
+            )
+            self.entries[key] = entry
+            return entry
+        existing.occurrences += 1
+        if call is not None and (existing.request is None or size < existing.size):
+            existing.finding = finding
+            existing.request = call.to_json()
+            existing.reproduce = reproduce
+            existing.size = size
+        return existing
+
+    def ordered(self) -> list[Deviation]:
+        """Most severe first, then by method, check, location: the same order on every run."""
+        return sorted(
+            self.entries.values(),
+            key=lambda d: (
+                SEVERITY_RANK[d.finding.effective_severity],
+                d.method,
+                d.check,
+                d.finding.kind,
+                d.finding.location,
+            ),
+        )

@@ -1,0 +1,431 @@
+"""One run: discover the target, build the corpus, send it, judge every answer, build the log.
+
+The engine owns the order of things and nothing else: what to expect comes from `spec`, which
+requests from `generation`, how to send them from `transport`/`targets`, how to judge from
+`checks`, and how to show the outcome from `report`. It returns the outcome document (the
+`deviations.json` content) and the exit code; writing files is the caller's choice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from b24conform import __version__
+from b24conform.baseline import Baseline, exit_code
+from b24conform.cases import Case, Exchange, Expectation
+from b24conform.checks import CHECKS, CheckContext
+from b24conform.checks.http import system_error
+from b24conform.coverage import method_coverage
+from b24conform.deviations import DeviationLog
+from b24conform.errors import TargetUnavailable, UsageError
+from b24conform.generation import error_cases, probe_cases, valid_cases
+from b24conform.spec import DocRef, MethodContract, Spec, load_spec
+from b24conform.targets import Target, TargetOptions, open_target
+from b24conform.transport import Call, Client, Response
+
+FORMAT = "b24conform.deviations/1"
+DEFAULT_METHODS = ("im.department.get",)
+#: Checks a raw `batch` answer gets: the platform's claims, not a method's.
+PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
+UNKNOWN_METHOD = "b24conform.unknown.method"
+DISCOVERY_PAGES = 20
+
+
+@dataclass
+class Progress:
+    cases_done: int
+    cases_total: int
+    requests: int
+    deviations: int
+
+
+@dataclass
+class RunOptions:
+    target: TargetOptions = field(default_factory=TargetOptions)
+    docs: str = "current"
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    max_examples: int = 200
+    seed: int = 0
+    batch: bool = True
+    department_ids: tuple[int, ...] | None = None
+    direct_samples: int = 3
+    fail_on: str = "error"
+    baseline: Baseline | None = None
+    progress: Callable[[Progress], None] | None = None
+
+
+@dataclass
+class Outcome:
+    document: dict[str, Any]
+    exit_code: int
+
+
+def run(options: RunOptions) -> Outcome:
+    """Run the suite once. Raises UsageError / TargetUnavailable before anything is judged."""
+    spec = load_spec(options.docs)
+    contracts = [spec.method(name) for name in options.methods]
+    started = _now()
+    clock = time.monotonic()
+    with open_target(options.target) as target:
+        session = Session(spec, target, options)
+        session.discover()
+        for contract in contracts:
+            session.plan(contract)
+        try:
+            session.execute()
+        except KeyboardInterrupt:
+            session.interrupted = True
+        session.finish(contracts)
+    document = session.document(started, _now(), time.monotonic() - clock, contracts)
+    if options.baseline is not None:
+        options.baseline.apply(document)
+    code = exit_code(document, options.fail_on)
+    if code == 0 and (session.interrupted or session.answered == 0):
+        code = TargetUnavailable.exit_code
+    return Outcome(document, code)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+class Session:
+    """The state of one run against one target."""
+
+    def __init__(self, spec: Spec, target: Target, options: RunOptions) -> None:
+        self.spec = spec
+        self.target = target
+        self.options = options
+        self.context = CheckContext(spec)
+        self.log = DeviationLog()
+        self.revision: dict[str, Any] | None = None
+        self.department_ids: list[int] = []
+        self.direct: list[Case] = []
+        self.batched: list[Case] = []
+        self.done = 0
+        self.answered = 0
+        self.interrupted = False
+        self.not_checked: list[dict[str, Any]] = []
+        self.case_results: dict[tuple[str, str], str] = {}
+        self.sent_params: dict[str, set[str]] = {}
+        self.checks_run: dict[str, set[str]] = {}
+        self.cases_per_check: dict[tuple[str, str], int] = {}
+
+    @property
+    def client(self) -> Client:
+        return self.target.client
+
+    # -- discovery ----------------------------------------------------------------------------
+
+    def discover(self) -> None:
+        """What the target is: its API revision and its department ids (never hard-coded)."""
+        answer = self.client.call(Call("im.revision.get"))
+        self._require_answer(answer, "im.revision.get")
+        body = answer.json
+        if isinstance(body, dict) and isinstance(body.get("result"), dict):
+            self.revision = body["result"]
+        if self.options.department_ids:
+            self.department_ids = list(self.options.department_ids)
+            return
+        start = 0
+        for _ in range(DISCOVERY_PAGES):
+            page = self.client.call(Call("department.get", {"start": start} if start else {}))
+            self._require_answer(page, "department.get")
+            body = page.json
+            if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+                code = body.get("error") if isinstance(body, dict) else f"HTTP {page.status}"
+                raise TargetUnavailable(
+                    f"cannot list the departments of {self.target.description}: department.get "
+                    f"answered {code}; pass their ids with --department-ids 1,3,7"
+                )
+            for item in body["result"]:
+                try:
+                    self.department_ids.append(int(item["ID"]))
+                except (KeyError, TypeError, ValueError):
+                    continue
+            if not isinstance(body.get("next"), int) or body["next"] <= start:
+                break
+            start = body["next"]
+        if not self.department_ids:
+            raise TargetUnavailable(f"{self.target.description} has no departments to check")
+
+    def _require_answer(self, response: Response, method: str) -> None:
+        where = self.target.description
+        if response.failure:
+            raise TargetUnavailable(f"cannot reach {where}: {response.failure}")
+        if response.throttled:
+            raise TargetUnavailable(f"{where} throttled every attempt to call {method}")
+        body = response.json
+        if isinstance(body, dict) and body.get("error") in (
+            "NO_AUTH_FOUND",
+            "expired_token",
+            "INVALID_CREDENTIALS",
+        ):
+            raise TargetUnavailable(
+                f"{where} refused the credentials: {method} answered {response.status} {body['error']}"
+            )
+
+    # -- planning -----------------------------------------------------------------------------
+
+    def plan(self, contract: MethodContract) -> None:
+        """The cases of one method, split into those sent alone and those packed into `batch`."""
+        ids = self.department_ids
+        options = self.options
+        valid = valid_cases(contract, ids, options.max_examples, options.seed)
+        packed = "batch" if options.batch else "json"
+        (self.batched if options.batch else self.direct).extend(
+            _retransport(c, packed) for c in valid
+        )
+        samples = valid[: options.direct_samples]
+        for transport in ("json", "form", "query"):
+            for index, case in enumerate(samples):
+                suffix = transport == "json" and index == 0
+                self.direct.append(_retransport(case, transport, suffix=suffix))
+        self.direct.extend(error_cases(contract))
+        probes = probe_cases(contract, ids, packed)
+        (self.batched if options.batch else self.direct).extend(probes)
+        first = [ids[0]]
+        self.direct.append(
+            Case(
+                contract.name,
+                "auth",
+                "wrong_webhook_code",
+                Call(contract.name, {"ID": first}),
+                expect=system_error(self.context, "NO_AUTH_FOUND"),
+                credentials="wrong_code",
+            )
+        )
+        access = contract.access
+        if access:
+            for role in access["denied_for"]:
+                if role in self.target.roles:
+                    self.direct.append(
+                        Case(
+                            contract.name,
+                            "access",
+                            f"access:{role}",
+                            Call(contract.name, {"ID": first}),
+                            expect=Expectation(
+                                status=access["status"],
+                                error=access["error"],
+                                doc=DocRef.from_json(access["doc"]),
+                                status_doc=DocRef.from_json(access["status_doc"]),
+                            ),
+                            credentials=role,
+                        )
+                    )
+        if not any(c.kind == "unknown_method" for c in self.direct):
+            self.direct.append(
+                Case(
+                    "platform",
+                    "unknown_method",
+                    "unknown_method",
+                    Call(UNKNOWN_METHOD),
+                    expect=system_error(self.context, "ERROR_METHOD_NOT_FOUND"),
+                )
+            )
+
+    # -- execution ----------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return len(self.direct) + len(self.batched)
+
+    def execute(self) -> None:
+        for case in self.direct:
+            self._judge(Exchange(case, self._client_for(case).call(case.call)))
+        for start in range(0, len(self.batched), 50):
+            chunk = self.batched[start : start + 50]
+            answers, raw = self.client.batch([c.call for c in chunk])
+            for response in raw:
+                self._judge_batch_envelope(response, chunk)
+            for case, response in zip(chunk, answers):
+                self._judge(Exchange(case, response))
+
+    def _client_for(self, case: Case) -> Client:
+        if case.credentials == "main":
+            return self.client
+        if case.credentials == "wrong_code":
+            credentials = self.client.credentials
+            return self.client.with_credentials(credentials.with_secret("b24conform0wrong0code"))
+        return self.target.roles[case.credentials]
+
+    def _judge(self, exchange: Exchange, checks: tuple[str, ...] | None = None) -> None:
+        case, response = exchange.case, exchange.response
+        self.done += 1
+        if case.kind == "valid":
+            self.sent_params.setdefault(case.method, set()).update(case.call.params)
+        if not response.answered and (
+            response.throttled or response.via_batch or response.failure == "request budget used up"
+        ):
+            reason = "throttled" if response.throttled else response.failure or "unanswered"
+            self.not_checked.append(
+                {"method": case.method, "request": case.call.to_json(), "reason": reason}
+            )
+            self.case_results.setdefault((case.method, case.name), "unanswered")
+            self._report_progress()
+            return
+        self.answered += 1
+        failed = False
+        reproduce = None
+        for name in checks or tuple(CHECKS):
+            check = CHECKS[name]
+            findings = list(check.run(self.context, exchange))
+            counted = (case.method, name)
+            self.cases_per_check[counted] = self.cases_per_check.get(counted, 0) + 1
+            self.checks_run.setdefault(case.method, set()).add(name)
+            for finding in findings:
+                failed = True
+                reproduce = reproduce or self._reproduce(case)
+                self.log.add(case.method, name, finding, case.call, reproduce)
+        key = (case.method, case.name)
+        if failed or self.case_results.get(key) != "failed":
+            self.case_results[key] = "failed" if failed else "passed"
+        if case.kind == "probe":
+            self.context.observe(
+                case.name, case.method, case.call.to_json(), response.outcome(), case.doc
+            )
+        self._report_progress()
+
+    def _judge_batch_envelope(self, response: Response, chunk: list[Case]) -> None:
+        case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
+        self.done -= 1  # the batch request itself is not one of the planned cases
+        self._judge(Exchange(case, response), PLATFORM_CHECKS)
+
+    def _reproduce(self, case: Case) -> str:
+        client = self._client_for(case)
+        return client.reproduce(case.call)
+
+    def _report_progress(self) -> None:
+        if self.options.progress:
+            self.options.progress(
+                Progress(self.done, self.total, self.client.stats.requests, len(self.log.entries))
+            )
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def finish(self, contracts: list[MethodContract]) -> None:
+        for contract in contracts:
+            for check in CHECKS.values():
+                if check.finish is None:
+                    continue
+                for finding, exchange in check.finish(self.context, contract.name):
+                    call = exchange.case.call if exchange else None
+                    self.log.add(contract.name, check.name, finding, call, None)
+                    self.checks_run.setdefault(contract.name, set()).add(check.name)
+
+    def document(
+        self, started: str, finished: str, duration: float, contracts: list[MethodContract]
+    ) -> dict[str, Any]:
+        deviations = self.log.ordered()
+        stats = self.client.stats
+        summary = {severity: 0 for severity in ("error", "warning", "info")}
+        for deviation in deviations:
+            summary[deviation.finding.effective_severity] += 1
+        coverage = []
+        for contract in contracts:
+            coverage.extend(
+                method_coverage(
+                    contract,
+                    sent_params=self.sent_params.get(contract.name, set()),
+                    seen_fields=self.context.seen_fields.get(contract.name, set()),
+                    case_results={
+                        n: r for (m, n), r in self.case_results.items() if m == contract.name
+                    },
+                    checks_run=self.checks_run.get(contract.name, set()),
+                    deviations=deviations,
+                )
+            )
+        failing = {(d.method, d.check) for d in deviations}
+        checks = [
+            {
+                "method": method,
+                "check": name,
+                "cases": count,
+                "status": "failed" if (method, name) in failing else "passed",
+            }
+            for (method, name), count in sorted(self.cases_per_check.items())
+        ]
+        for contract in contracts:
+            for name in sorted(self.checks_run.get(contract.name, set())):
+                if (contract.name, name) not in self.cases_per_check:
+                    status = "failed" if (contract.name, name) in failing else "passed"
+                    checks.append(
+                        {"method": contract.name, "check": name, "cases": 0, "status": status}
+                    )
+        return {
+            "format": FORMAT,
+            "tool": {"name": "b24conform", "version": __version__},
+            "run": {
+                "started": started,
+                "finished": finished,
+                "duration": round(duration, 3),
+                "mode": self.target.mode,
+                "target": self.target.description,
+                "docs": self.spec.revision,
+                "seed": self.options.seed,
+                "revision": self.revision,
+                "requests": stats.requests,
+                "throttled": stats.throttled,
+                "cases_per_request": round(self.done / stats.requests, 2) if stats.requests else 0,
+                "not_checked": len(self.not_checked),
+                "methods": [c.name for c in contracts],
+                "fail_on": self.options.fail_on,
+                "baseline": None,
+                "interrupted": self.interrupted,
+            },
+            "summary": {
+                **summary,
+                "cases": self.done,
+                "checks": sum(self.cases_per_check.values()),
+            },
+            "deviations": [d.to_json() for d in deviations],
+            "observations": _unique_observations(self.context.observations),
+            "fixed": [],
+            "coverage": coverage,
+            "checks": checks,
+            "not_checked": self.not_checked,
+        }
+
+
+def _retransport(case: Case, transport: str, *, suffix: bool = False) -> Case:
+    call = Call(case.call.method, case.call.params, transport, suffix)  # type: ignore[arg-type]
+    return Case(
+        case.method,
+        case.kind,
+        case.name,
+        call,
+        case.requested_ids,
+        case.user_data,
+        case.expect,
+        case.credentials,
+        case.doc,
+    )
+
+
+def _unique_observations(observations: list[Any]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for observation in observations:
+        data = observation.to_json()
+        key = json.dumps([data["probe"], data["method"], data["request"]], sort_keys=True)
+        seen.setdefault(key, data)
+    return sorted(
+        seen.values(),
+        key=lambda o: (o["method"], o["probe"], json.dumps(o["request"], sort_keys=True)),
+    )
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot be read as a deviations log ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UsageError(f"{path}: not a {FORMAT} log")
+    return data

@@ -1,0 +1,181 @@
+"""Requests from the documentation: Hypothesis strategies built from the request schemas.
+
+Valid requests are drawn from the method's request schema (`anyOf` → one of the branches, `enum`
+→ one of the values, optional properties → sometimes absent), with the ids an array may hold taken
+from the target (`x-values: department_ids`), never hard-coded. Hypothesis runs once, up front,
+with a fixed seed and no database, and its draws are frozen into a corpus: the run is then a plain
+list of requests that a cassette can replay whatever Hypothesis version is installed. Every drawn
+value is validated again with the real validator before it is used.
+
+hypothesis-jsonschema is not used: it breaks with current Hypothesis and ignores 2020-12
+keywords; the request schemas are small, and a builder for their keywords is short.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from b24conform.cases import Case, Expectation
+from b24conform.errors import UsageError
+from b24conform.spec import MethodContract
+from b24conform.transport import Call
+
+ABSENT = object()
+MAX_IDS_PER_REQUEST = 50
+
+
+def strategy_from_schema(
+    schema: dict[str, Any], values: dict[str, Sequence[Any]]
+) -> st.SearchStrategy:
+    """A strategy for the keywords the request schemas use; `values` feeds `x-values`."""
+    if "anyOf" in schema:
+        return st.one_of([strategy_from_schema(s, values) for s in schema["anyOf"]])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "x-values" in schema:
+        pool = list(values.get(schema["x-values"], ()))
+        if not pool:
+            raise UsageError(f"no {schema['x-values'].replace('_', ' ')} known on the target")
+        return st.sampled_from(pool)
+    kind = schema.get("type")
+    if kind == "string" and "x-json-of" in schema:
+        return strategy_from_schema(schema["x-json-of"], values).map(
+            lambda v: json.dumps(v, separators=(",", ":"))
+        )
+    if kind == "array":
+        items = schema.get("items", {})
+        pool = values.get(items.get("x-values", ""), ())
+        max_size = min(MAX_IDS_PER_REQUEST, len(pool)) if pool else 10
+        return st.lists(
+            strategy_from_schema(items, values),
+            min_size=schema.get("minItems", 0),
+            max_size=max(schema.get("minItems", 0), max_size),
+            unique=bool(pool),
+        )
+    if kind == "object":
+        required = set(schema.get("required", []))
+        fields = {}
+        for name, sub in schema.get("properties", {}).items():
+            inner = strategy_from_schema(sub, values)
+            fields[name] = inner if name in required else st.one_of(st.just(ABSENT), inner)
+        return st.fixed_dictionaries(fields).map(
+            lambda d: {k: v for k, v in d.items() if v is not ABSENT}
+        )
+    if kind == "integer":
+        return st.integers()
+    if kind == "string":
+        return st.text()
+    raise UsageError(f"request schema keyword set not supported for generation: {sorted(schema)}")
+
+
+def draw_valid_params(
+    contract: MethodContract, values: dict[str, Sequence[Any]], count: int, seed: int
+) -> list[dict[str, Any]]:
+    """`count` distinct valid parameter sets, the same for the same seed, target ids and Hypothesis."""
+    strategy = strategy_from_schema(contract.request_schema, values)
+    validator = contract.request_validator()
+    drawn: dict[str, dict[str, Any]] = {}
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=max(1, count * 3),
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(params: dict[str, Any]) -> None:
+        if len(drawn) < count:
+            drawn.setdefault(json.dumps(params, sort_keys=True), params)
+
+    collect()
+    params_list = list(drawn.values())
+    for params in params_list:
+        errors = list(validator.iter_errors(params))
+        if errors:
+            raise AssertionError(f"generated an invalid request {params}: {errors[0].message}")
+    return params_list
+
+
+def requested_ids(params: dict[str, Any]) -> tuple[int, ...]:
+    value = params.get("ID")
+    if isinstance(value, str):
+        value = json.loads(value)
+    return tuple(value) if isinstance(value, list) else ()
+
+
+def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> list[Case]:
+    return [
+        Case(
+            method=contract.name,
+            kind="valid",
+            name="valid",
+            call=Call(contract.name, params, "batch"),
+            requested_ids=requested_ids(params),
+            user_data=params.get("USER_DATA") == "Y",
+        )
+        for params in draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
+    ]
+
+
+def error_cases(contract: MethodContract) -> list[Case]:
+    """The documented-invalid requests, each with the error the docs promise."""
+    return [
+        Case(
+            method=contract.name,
+            kind="error",
+            name=item["name"],
+            call=Call(contract.name, item["params"], "json"),
+            expect=Expectation.from_contract(item),
+        )
+        for item in contract.errors
+    ]
+
+
+def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Requests for input the docs leave open; built from the target's ids, deterministic."""
+    first, second = ids[0], ids[min(1, len(ids) - 1)]
+    unknown = max(ids) + 100_000
+    table: dict[str, list[dict[str, Any]]] = {
+        "unknown_ids": [{"ID": [unknown, unknown + 1]}],
+        "mixed_known_unknown_ids": [{"ID": [first, unknown]}],
+        "duplicate_ids": [{"ID": [first, first]}],
+        "zero_id": [{"ID": [0]}],
+        "negative_id": [{"ID": [-first]}],
+        "non_numeric_element": [{"ID": [first, "abc"]}],
+        "bare_number": [{"ID": first}],
+        "string_single_id": [{"ID": str(first)}],
+        "string_comma_list": [{"ID": f"{first},{second}"}],
+        "malformed_json_string": [{"ID": f"[{first},"}],
+        "object_instead_of_array": [{"ID": {"a": first}}],
+        "nested_arrays": [{"ID": [[first], [second]]}],
+        "more_than_50_ids": [{"ID": [*ids, *range(unknown, unknown + 51)][: 51 + len(ids)]}],
+        "user_data_other_values": [{"ID": [first], "USER_DATA": v} for v in ("y", "true", "1")],
+        "lowercase_parameter_names": [{"id": [first], "user_data": "Y"}],
+    }
+    return table.get(name, [])
+
+
+def probe_cases(contract: MethodContract, ids: Sequence[int], transport: str) -> list[Case]:
+    cases = []
+    for probe in contract.probes:
+        for params in probe_params(probe["name"], ids):
+            cases.append(
+                Case(
+                    method=contract.name,
+                    kind="probe",
+                    name=probe["name"],
+                    call=Call(contract.name, params, transport),  # type: ignore[arg-type]
+                    doc=probe["doc"],
+                )
+            )
+    return cases
