@@ -245,7 +245,7 @@ class Session:
             answers, raw = self.client.batch([c.call for c in chunk])
             for response in raw:
                 self._judge_batch_envelope(response, chunk)
-            for case, response in zip(chunk, answers):
+            for case, response in zip(chunk, answers, strict=True):
                 self._judge(Exchange(case, response))
 
     def _client_for(self, case: Case) -> Client:
