@@ -90,7 +90,7 @@ def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     expect = case.expect
     if expect is None:
         return
-    if is_success(exchange):
+    if is_success(exchange) and case.kind == "error":
         yield Finding(
             kind="accepted_invalid_input",
             location="status",

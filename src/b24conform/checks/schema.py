@@ -75,6 +75,12 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
                 actual=instance[name],
             )
         return
+    if validator in ("anyOf", "oneOf"):
+        branch = _matching_branch(error)
+        if branch is not None:
+            for sub in branch:
+                yield from schema_findings(sub, _doc(error.schema, fallback))
+            return
     if validator in FORMAT_VALIDATORS or (
         validator in ("anyOf", "oneOf")
         and any(sub.validator in FORMAT_VALIDATORS for sub in error.context or [])
@@ -90,6 +96,23 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
         expected=_describe(error.schema),
         actual=instance,
     )
+
+
+def _matching_branch(error: ValidationError) -> list[ValidationError] | None:
+    """The errors of the one `anyOf` branch whose type the value has, if there is exactly one.
+
+    `phones` is `false` or an object: an object missing `inner_phone` is better reported as that
+    missing field than as "not false and not a valid object".
+    """
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context or []:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    typed = [
+        errors
+        for errors in branches.values()
+        if not any(e.validator in ("type", "const") and not e.relative_path for e in errors)
+    ]
+    return typed[0] if len(typed) == 1 else None
 
 
 def _headless(body: dict[str, Any]) -> set[int]:
