@@ -28,6 +28,8 @@ from b24conform.transport import Call
 
 ABSENT = object()
 MAX_IDS_PER_REQUEST = 50
+#: Unbounded integer parameters (OFFSET) are drawn within a 32-bit signed int, as the API stores them.
+INT_MAX = 2**31 - 1
 
 
 def strategy_from_schema(
@@ -70,7 +72,8 @@ def strategy_from_schema(
             lambda d: {k: v for k, v in d.items() if v is not ABSENT}
         )
     if kind == "integer":
-        return st.integers()
+        low = schema.get("minimum", -INT_MAX - 1)
+        return st.integers(min_value=low, max_value=schema.get("maximum", INT_MAX))
     if kind == "string":
         return st.text()
     raise UsageError(f"request schema keyword set not supported for generation: {sorted(schema)}")
@@ -127,6 +130,21 @@ def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: 
     ]
 
 
+def rule_cases(contract: MethodContract) -> list[Case]:
+    """Requests outside the generated range whose answer a documented rule fixes (LIMIT > 50)."""
+    return [
+        Case(
+            method=contract.name,
+            kind="valid",
+            name=item["name"],
+            call=Call(contract.name, item["params"], "batch"),
+            requested_ids=requested_ids(item["params"]),
+            user_data=item["params"].get("USER_DATA") == "Y",
+        )
+        for item in contract.raw.get("rule_cases", [])
+    ]
+
+
 def error_cases(contract: MethodContract) -> list[Case]:
     """The documented-invalid requests, each with the error the docs promise."""
     return [
@@ -145,7 +163,17 @@ def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Requests for input the docs leave open; built from the target's ids, deterministic."""
     first, second = ids[0], ids[min(1, len(ids) - 1)]
     unknown = max(ids) + 100_000
+    loose_user_data = ("y", "true", "1")
     table: dict[str, list[dict[str, Any]]] = {
+        # im.department.colleagues.list: paging input the docs do not cover
+        "limit_zero": [{"LIMIT": 0}],
+        "limit_negative": [{"LIMIT": -1}],
+        "limit_non_numeric": [{"LIMIT": "ten"}],
+        "offset_negative": [{"OFFSET": -5, "LIMIT": 5}],
+        "offset_past_total": [{"OFFSET": 1_000_000, "LIMIT": 5}],
+        "start_parameter": [{"start": 5, "LIMIT": 5}],
+        "colleagues_user_data_other_values": [{"USER_DATA": v, "LIMIT": 1} for v in loose_user_data],
+        "colleagues_lowercase_parameter_names": [{"limit": 2, "user_data": "Y"}],
         "unknown_ids": [{"ID": [unknown, unknown + 1]}],
         "mixed_known_unknown_ids": [{"ID": [first, unknown]}],
         "duplicate_ids": [{"ID": [first, first]}],
@@ -159,7 +187,7 @@ def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
         "object_instead_of_array": [{"ID": {"a": first}}],
         "nested_arrays": [{"ID": [[first], [second]]}],
         "more_than_50_ids": [{"ID": [*ids, *range(unknown, unknown + 51)][: 51 + len(ids)]}],
-        "user_data_other_values": [{"ID": [first], "USER_DATA": v} for v in ("y", "true", "1")],
+        "user_data_other_values": [{"ID": [first], "USER_DATA": v} for v in loose_user_data],
         "lowercase_parameter_names": [{"id": [first], "user_data": "Y"}],
     }
     return table.get(name, [])
