@@ -172,7 +172,9 @@ def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
         "offset_negative": [{"OFFSET": -5, "LIMIT": 5}],
         "offset_past_total": [{"OFFSET": 1_000_000, "LIMIT": 5}],
         "start_parameter": [{"start": 5, "LIMIT": 5}],
-        "colleagues_user_data_other_values": [{"USER_DATA": v, "LIMIT": 1} for v in loose_user_data],
+        "colleagues_user_data_other_values": [
+            {"USER_DATA": v, "LIMIT": 1} for v in loose_user_data
+        ],
         "colleagues_lowercase_parameter_names": [{"limit": 2, "user_data": "Y"}],
         "unknown_ids": [{"ID": [unknown, unknown + 1]}],
         "mixed_known_unknown_ids": [{"ID": [first, unknown]}],
