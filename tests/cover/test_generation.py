@@ -1,0 +1,58 @@
+"""Requests come from the request schema and the target's ids, the same for the same seed."""
+
+from __future__ import annotations
+
+import json
+
+from b24conform.generation import draw_valid_params, error_cases, probe_cases, valid_cases
+from b24conform.spec import load_spec
+
+CONTRACT = load_spec("current").method("im.department.get")
+IDS = [5, 17, 23, 42, 99, 1204]
+
+
+def test_valid_requests_use_only_target_ids_and_cover_every_documented_shape():
+    params = draw_valid_params(CONTRACT, {"department_ids": IDS}, 200, seed=1)
+    assert len(params) == 200
+    validator = CONTRACT.request_validator()
+    shapes = set()
+    for p in params:
+        assert list(validator.iter_errors(p)) == []
+        ids = json.loads(p["ID"]) if isinstance(p["ID"], str) else p["ID"]
+        assert set(ids) <= set(IDS) and len(ids) == len(set(ids)) >= 1
+        shapes.add((type(p["ID"]).__name__, p.get("USER_DATA", "absent")))
+    assert shapes == {(t, u) for t in ("list", "str") for u in ("Y", "N", "absent")}
+
+
+def test_same_seed_same_corpus_other_seed_other_corpus():
+    first = draw_valid_params(CONTRACT, {"department_ids": IDS}, 50, seed=3)
+    assert first == draw_valid_params(CONTRACT, {"department_ids": IDS}, 50, seed=3)
+    assert first != draw_valid_params(CONTRACT, {"department_ids": IDS}, 50, seed=4)
+
+
+def test_max_examples_scales_the_corpus():
+    assert len(valid_cases(CONTRACT, IDS, 400, seed=0)) == 400
+    assert len(valid_cases(CONTRACT, IDS, 20, seed=0)) == 20
+
+
+def test_requested_ids_and_user_data_are_recorded_for_the_rules():
+    for case in valid_cases(CONTRACT, IDS, 30, seed=0):
+        params = case.call.params
+        ids = json.loads(params["ID"]) if isinstance(params["ID"], str) else params["ID"]
+        assert case.requested_ids == tuple(ids)
+        assert case.user_data == (params.get("USER_DATA") == "Y")
+
+
+def test_documented_invalid_requests_expect_invalid_format():
+    cases = error_cases(CONTRACT)
+    assert [c.call.params for c in cases] == [{}, {"ID": []}, {"ID": ""}]
+    assert {(c.expect.status, c.expect.error) for c in cases} == {(400, "INVALID_FORMAT")}
+
+
+def test_every_probe_the_contract_names_has_requests_built_from_target_ids():
+    cases = probe_cases(CONTRACT, IDS, "batch")
+    names = {c.name for c in cases}
+    assert names == {p["name"] for p in CONTRACT.probes} - {"headless_department"}
+    more = next(c for c in cases if c.name == "more_than_50_ids")
+    assert len(more.call.params["ID"]) > 50
+    assert all(c.kind == "probe" and c.doc in ("silent", "ambiguous") for c in cases)

@@ -1,0 +1,109 @@
+"""End to end: the whole suite against the reference portal and against the docs' own answers."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from b24conform.engine import RunOptions, run
+from b24conform.targets import TargetOptions
+from b24conform.transport import RateLimit
+from tests.docs_portal import WEBHOOK, DocsPortal
+
+STANDARD = RateLimit(2, 50)
+
+
+def reference_run(rate_limit=STANDARD, **kw):
+    target = {k[7:]: kw.pop(k) for k in list(kw) if k.startswith("portal_")}
+    options = TargetOptions(rate_limit=rate_limit, **{f"portal_{k}": v for k, v in target.items()})
+    return run(RunOptions(target=options, methods=("im.department.get",), **kw))
+
+
+def serious(document):
+    return [d for d in document["deviations"] if d["severity"] in ("error", "warning")]
+
+
+@pytest.mark.parametrize("seed, departments", [(0, 12), (7, 5), (2024, 40)])
+def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
+    outcome = reference_run(portal_seed=seed, portal_departments=departments, seed=seed)
+    document = outcome.document
+    assert serious(document) == []
+    assert outcome.exit_code == 0
+    assert document["summary"]["cases"] >= 200
+    assert document["run"]["throttled"] == 0
+    assert document["run"]["requests"] <= 40
+
+
+def test_same_seed_same_deviation_ids_in_the_same_order():
+    first = reference_run(portal_faults=("missing_full_name", "color_without_hash"), seed=5).document
+    second = reference_run(portal_faults=("missing_full_name", "color_without_hash"), seed=5).document
+    assert [d["id"] for d in first["deviations"]] == [d["id"] for d in second["deviations"]]
+    assert len(first["deviations"]) >= 4
+
+
+def test_a_fault_becomes_a_deviation_with_doc_reference_and_reproduction():
+    outcome = reference_run(portal_faults=("missing_full_name",))
+    [deviation] = [d for d in outcome.document["deviations"] if d["kind"] == "missing_field"]
+    assert deviation["location"] == "/result/*/full_name"
+    assert deviation["doc"]["quote"] == "full_name | Full name of the department in the company structure"
+    assert deviation["occurrences"] > 10
+    assert deviation["reproduce"].startswith("curl ") and "<WEBHOOK_CODE>" in deviation["reproduce"]
+    assert outcome.exit_code == 1
+
+
+def test_docs_rev18_judges_by_the_older_page():
+    document = reference_run(docs="rev18").document
+    undocumented = {d["location"] for d in document["deviations"] if d["kind"] == "undocumented_field"}
+    assert "/result/*/manager_user_data/email" in undocumented
+    assert not [d for d in document["deviations"] if d["severity"] == "error"]
+    assert serious(reference_run(docs="rev18", portal_profile="rev18").document) == []
+    rev18_portal_current_docs = reference_run(portal_profile="rev18").document
+    assert any(d["kind"] == "missing_field" for d in rev18_portal_current_docs["deviations"])
+
+
+def test_max_examples_scales_the_run():
+    assert reference_run(max_examples=20).document["summary"]["cases"] < 100
+    assert reference_run(max_examples=400).document["summary"]["cases"] >= 400
+
+
+def test_unbatched_run_finds_the_same():
+    faults = ("missing_full_name", "manager_data_id_mismatch")
+    batched = reference_run(portal_faults=faults).document
+    direct = reference_run(portal_faults=faults, batch=False, rate_limit=None).document
+    assert {d["id"] for d in serious(batched)} == {d["id"] for d in serious(direct)}
+    assert batched["run"]["requests"] < direct["run"]["requests"]
+
+
+# -- a live target over HTTPS: the docs' own answers, served with `responses` ---------------------
+
+
+def live_run(portal_setup=None, **kw):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        portal = DocsPortal(mock)
+        if portal_setup:
+            portal_setup(portal)
+        outcome = run(RunOptions(target=TargetOptions(webhook=WEBHOOK, rate_limit=STANDARD), **kw))
+    return outcome.document
+
+
+def test_the_docs_own_answers_conform():
+    document = live_run()
+    assert serious(document) == []
+    assert document["run"]["mode"] == "live" and document["run"]["target"] == "acme.bitrix24.com"
+    assert document["run"]["revision"]["rest"] == 32
+
+
+@pytest.mark.parametrize(
+    "break_it, expected",
+    [
+        (lambda p: setattr(p, "mutate", lambda b, _: [d.pop("full_name") for d in b["result"][:1]]),
+         ("missing_field", "/result/*/full_name")),
+        (lambda p: setattr(p, "mutate", lambda b, _: [d.update(manager_user_id=str(d["manager_user_id"])) for d in b["result"]]),
+         ("type_mismatch", "/result/*/manager_user_id")),
+        (lambda p: setattr(p, "invalid_status", 200), ("status_code", "status")),
+    ],
+)
+def test_a_broken_live_answer_is_caught(break_it, expected):
+    document = live_run(break_it)
+    found = {(d["kind"], d["location"]) for d in document["deviations"] if d["severity"] == "error"}
+    assert expected in found
