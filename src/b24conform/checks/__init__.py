@@ -6,7 +6,7 @@ and yields `Finding`s, each citing the doc line it contradicts; it never raises 
 answers. Run-wide checks (consistency across calls, the docs' own examples) have a `finish` step.
 """
 
-from b24conform.checks import docs, http, rules, schema  # noqa: F401  (registers the checks)
+from b24conform.checks import docs, http, rules, schema, siblings  # noqa: F401  (registers the checks)
 from b24conform.checks.registry import CHECKS, Check, CheckContext, check
 
 __all__ = ["CHECKS", "Check", "CheckContext", "check"]
