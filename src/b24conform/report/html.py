@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from b24conform import __version__
@@ -264,6 +264,8 @@ def compact(value: Any) -> str:
 
 
 def _duration(seconds: Any) -> str:
+    if isinstance(seconds, (Undefined, bool)):
+        return "—"
     try:
         s = float(seconds)
     except (TypeError, ValueError):
