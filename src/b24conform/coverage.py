@@ -34,6 +34,8 @@ def documented_pointers(contract: MethodContract) -> Iterator[tuple[str, dict[st
             yield from walk(sub, pointer, depth + 1)
         if isinstance(schema.get("items"), dict):
             yield from walk(schema["items"], f"{where}/*", depth + 1)
+        if isinstance(schema.get("additionalProperties"), dict):  # keyed by id: `*` as well
+            yield from walk(schema["additionalProperties"], f"{where}/*", depth + 1)
 
     seen = set()
     for pointer, doc in walk(contract.response_schema, ""):

@@ -21,16 +21,22 @@ from b24conform.baseline import Baseline, exit_code
 from b24conform.cases import Case, Exchange, Expectation
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.checks.http import system_error
+from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
 from b24conform.deviations import DeviationLog
 from b24conform.errors import TargetUnavailable, UsageError
-from b24conform.generation import error_cases, probe_cases, valid_cases
+from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
 from b24conform.spec import DocRef, MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
 FORMAT = "b24conform.deviations/1"
-DEFAULT_METHODS = ("im.department.get",)
+DEFAULT_METHODS = (
+    "im.department.get",
+    "im.department.managers.get",
+    "im.department.employees.get",
+    "im.department.colleagues.list",
+)
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
@@ -69,7 +75,11 @@ class Outcome:
 def run(options: RunOptions) -> Outcome:
     """Run the suite once. Raises UsageError / TargetUnavailable before anything is judged."""
     spec = load_spec(options.docs)
-    contracts = [spec.method(name) for name in options.methods]
+    undocumented: list[str] = []
+    if options.methods == DEFAULT_METHODS:
+        # the default set, not a choice: check what this revision documents, say what it does not
+        undocumented = [name for name in options.methods if name not in spec.methods]
+    contracts = [spec.method(name) for name in options.methods if name not in undocumented]
     started = _now()
     clock = time.monotonic()
     with open_target(options.target) as target:
@@ -79,10 +89,13 @@ def run(options: RunOptions) -> Outcome:
             session.plan(contract)
         try:
             session.execute()
+            for contract in contracts:
+                session.walk_pages(contract)
         except KeyboardInterrupt:
             session.interrupted = True
         session.finish(contracts)
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
+    document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
         options.baseline.apply(document)
     code = exit_code(document, options.fail_on)
@@ -187,16 +200,21 @@ class Session:
             for index, case in enumerate(samples):
                 suffix = transport == "json" and index == 0
                 self.direct.append(_retransport(case, transport, suffix=suffix))
+        ruled = rule_cases(contract)
+        (self.batched if options.batch else self.direct).extend(
+            _retransport(c, packed) for c in ruled
+        )
         self.direct.extend(error_cases(contract))
         probes = probe_cases(contract, ids, packed)
         (self.batched if options.batch else self.direct).extend(probes)
-        first = [ids[0]]
+        # the smallest valid request, for the auth and access cases
+        first = {"ID": [ids[0]]} if "ID" in contract.request_schema.get("properties", {}) else {}
         self.direct.append(
             Case(
                 contract.name,
                 "auth",
                 "wrong_webhook_code",
-                Call(contract.name, {"ID": first}),
+                Call(contract.name, first),
                 expect=system_error(self.context, "NO_AUTH_FOUND"),
                 credentials="wrong_code",
             )
@@ -210,7 +228,7 @@ class Session:
                             contract.name,
                             "access",
                             f"access:{role}",
-                            Call(contract.name, {"ID": first}),
+                            Call(contract.name, first),
                             expect=Expectation(
                                 status=access["status"],
                                 error=access["error"],
@@ -247,6 +265,48 @@ class Session:
                 self._judge_batch_envelope(response, chunk)
             for case, response in zip(chunk, answers, strict=True):
                 self._judge(Exchange(case, response))
+
+    # -- the paging walk (sequential: each page's request depends on the previous answer) -----
+
+    def walk_pages(self, contract: MethodContract) -> None:
+        """Follow `next` from OFFSET 0 through every page of a list method (contract `paging`).
+
+        Every page is judged like any case; the walk itself (distinct users against `total`, and
+        that it ends) is judged by the `paging` check's finisher. It stops at the first answer
+        without `next`, at a `next` that does not move forward, at an answer that is no page, and
+        after `ceil(total / LIMIT) + 2` pages whatever the portal keeps sending.
+        """
+        paging = contract.raw.get("paging")
+        if not paging or self.interrupted:
+            return
+        limit = paging["walk_limit"]
+        walk = Walk(contract.name, limit, [], "failed")
+        offset, bound = 0, None
+        while bound is None or len(walk.exchanges) < bound:
+            params = {paging["limit"]: limit, **({paging["offset"]: offset} if offset else {})}
+            case = Case(contract.name, "valid", "paging_walk", Call(contract.name, params, "json"))
+            exchange = Exchange(case, self.client.call(case.call))
+            self._judge(exchange)
+            body = exchange.response.json
+            if not exchange.response.answered or not isinstance(body, dict):
+                break
+            if not isinstance(body.get("result"), list) or not isinstance(body.get("total"), int):
+                break
+            walk.exchanges.append(exchange)
+            if bound is None:
+                walk.total = body["total"]
+                bound = walk_bound(body["total"], limit)
+            nxt = body.get("next")
+            if nxt is None:
+                walk.stopped = "end"
+                break
+            if not isinstance(nxt, int) or nxt <= offset:
+                walk.stopped = "stuck"
+                break
+            offset = nxt
+        else:
+            walk.stopped = "bound"
+        record_walk(self.context, walk)
 
     def _client_for(self, case: Case) -> Client:
         if case.credentials == "main":
