@@ -80,6 +80,11 @@ def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
         f"{f', {new} new against the baseline' if run_info.get('baseline') else ''}"
         f"{', INTERRUPTED' if run_info.get('interrupted') else ''}\n"
     )
+    if run_info.get("not_documented"):
+        out.write(
+            f"  not checked: {', '.join(run_info['not_documented'])} "
+            f"(not documented in revision {run_info['docs']})\n"
+        )
     for deviation in document["deviations"]:
         if deviation["severity"] != "info":
             out.write(
