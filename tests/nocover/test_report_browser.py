@@ -262,6 +262,9 @@ def test_report_renders_and_filters_in_chromium(browser: Browser, tmp_path: Path
     assert browser.js("document.getElementById('shown').textContent") == (
         f"showing {warnings} of {total}"
     )
+    browser.js("document.querySelector('details.dev:not(.is-hidden)').open = true")
+    browser.js("window.scrollTo(0, document.getElementById('deviations').offsetTop - 90)")
+    browser.screenshot(SCREENSHOTS / "report-filtered.png")
 
     # Adding "error" shows both; narrowing to known rows intersects the groups.
     browser.click("#filters button[data-filter='sev'][data-value='error']")
@@ -288,7 +291,6 @@ def test_report_renders_and_filters_in_chromium(browser: Browser, tmp_path: Path
     assert browser.js("document.querySelectorAll('details.dev.is-hidden').length") == 0
     browser.js("document.querySelector('details.dev').open = true")
     assert browser.js("document.querySelector('details.dev[open] mark.loc') !== null")
-    browser.screenshot(SCREENSHOTS / "report-filtered.png")
     browser.js("document.getElementById('coverage').scrollIntoView()")
     browser.screenshot(SCREENSHOTS / "report-coverage.png")
 
@@ -309,3 +311,21 @@ def test_report_without_javascript_still_reads(browser: Browser, tmp_path: Path)
     assert browser.js("document.querySelectorAll('details.dev').length") == 8
     assert browser.js("document.querySelectorAll('details.dev[open]').length") == 8
     browser.screenshot(SCREENSHOTS / "report-nojs.png")
+
+
+@pytest.mark.slow
+def test_two_thousand_deviations_open_and_filter_quickly(browser: Browser, tmp_path: Path) -> None:
+    document = sample_document(n_deviations=2000)
+    html = write_reports(document, tmp_path)["html"]
+    browser.open_page(html.as_uri())
+    assert browser.js("document.querySelectorAll('details.dev').length") == 2000
+    # Time from the click to the next layout, measured in the page.
+    elapsed = browser.js(
+        "(() => { const t = performance.now();"
+        " document.querySelector(\"#filters button[data-value='info']\").click();"
+        " document.body.offsetHeight; return performance.now() - t; })()"
+    )
+    infos = sum(d["severity"] == "info" for d in document["deviations"])
+    assert browser.js("document.querySelectorAll('details.dev:not(.is-hidden)').length") == infos
+    assert elapsed < 1000, f"filtering 2,000 rows took {elapsed:.0f} ms"
+    assert browser.console_errors() == []
