@@ -60,7 +60,7 @@ class RunOptions:
     seed: int = 0
     batch: bool = True
     department_ids: tuple[int, ...] | None = None
-    direct_samples: int = 3
+    direct_samples: int = 2
     fail_on: str = "error"
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
@@ -209,16 +209,17 @@ class Session:
         (self.batched if options.batch else self.direct).extend(probes)
         # the smallest valid request, for the auth and access cases
         first = {"ID": [ids[0]]} if "ID" in contract.request_schema.get("properties", {}) else {}
-        self.direct.append(
-            Case(
-                contract.name,
-                "auth",
-                "wrong_webhook_code",
-                Call(contract.name, first),
-                expect=system_error(self.context, "NO_AUTH_FOUND"),
-                credentials="wrong_code",
+        if not any(c.kind == "auth" for c in self.direct):  # a platform claim: once a run
+            self.direct.append(
+                Case(
+                    contract.name,
+                    "auth",
+                    "wrong_webhook_code",
+                    Call(contract.name, first),
+                    expect=system_error(self.context, "NO_AUTH_FOUND"),
+                    credentials="wrong_code",
+                )
             )
-        )
         access = contract.access
         if access:
             for role in access["denied_for"]:
