@@ -338,8 +338,10 @@ def cross_method(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
     if method == GET and isinstance(result, list):
         for item in result:
-            if isinstance(item, dict) and _is_id(item.get("id")):
-                seen.heads.setdefault(item["id"], (item.get("manager_user_id"), exchange))
+            if not isinstance(item, dict) or not _is_id(item.get("id")):
+                continue
+            if _is_id(item.get("manager_user_id")):  # a missing or mistyped one is not compared
+                seen.heads.setdefault(item["id"], (item["manager_user_id"], exchange))
                 keep_user(item.get("manager_user_data"))
         return iter(())
     keyed = _keyed(result)
