@@ -1,0 +1,128 @@
+"""The ``b24conform portal`` subcommand: serve the reference portal until Ctrl-C.
+
+The main CLI calls ``add_arguments`` on its subparser and ``run`` with the parsed namespace;
+``python -m b24conform.portal`` does the same on its own parser. ``run`` returns the exit code:
+0 after a clean Ctrl-C (or after ``--list-faults``), 2 for a usage error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import signal
+import sys
+import threading
+
+from . import PROFILES, ReferencePortal
+from .faults import CATALOGUE
+
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*s\s*:\s*(\d+)\s*$")
+
+
+def parse_rate_limit(text: str) -> tuple[float, int] | None:
+    """``"2/s:50"`` → ``(2.0, 50)``; ``"off"`` → ``None``; anything else → ``ValueError``."""
+    if text.strip().lower() == "off":
+        return None
+    match = _RATE.match(text)
+    if not match or float(match.group(1)) <= 0 or int(match.group(2)) < 1:
+        raise ValueError(f"bad --rate-limit {text!r}: use RATE/s:BURST (e.g. 2/s:50) or off")
+    return float(match.group(1)), int(match.group(2))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Define the options of ``b24conform portal``."""
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--profile", default="docs", help=f"documented behaviour to serve: {' | '.join(PROFILES)}"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch a fault on (repeatable); see --list-faults",
+    )
+    parser.add_argument(
+        "--list-faults", action="store_true", help="list the faults and what they break, then exit"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fictional company")
+    parser.add_argument("--departments", type=int, default=12, help="number of departments (>= 3)")
+    parser.add_argument(
+        "--rate-limit",
+        default="2/s:50",
+        metavar="RATE",
+        help="leaky bucket RATE/s:BURST (default 2/s:50, enterprise 5/s:250) or off",
+    )
+    parser.add_argument(
+        "--operating-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="method time budget in seconds per 10 minutes (default: off)",
+    )
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA")
+
+
+def list_faults() -> list[str]:
+    """One block per fault: name, what it breaks, what the suite must report."""
+    lines = []
+    for fault in CATALOGUE.values():
+        lines.append(f"{fault.name}")
+        lines.append(f"    {fault.description}")
+        for method, kind, location in fault.expect:
+            lines.append(f"    expect: {method} {kind} {location}")
+    return lines
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C (or until ``stop`` is set); return the exit code."""
+    if getattr(args, "list_faults", False):
+        with contextlib.suppress(BrokenPipeError):
+            print("\n".join(list_faults()), flush=True)
+        return 0
+    try:
+        rate_limit = parse_rate_limit(args.rate_limit)
+        portal = ReferencePortal(
+            profile=args.profile,
+            faults=list(args.fault or ()),
+            seed=args.seed,
+            departments=args.departments,
+            rate_limit=rate_limit,
+            operating_limit=args.operating_limit,
+            tls=args.tls,
+            host=args.host,
+            port=args.port,
+        )
+        portal.start()
+    except (ValueError, OSError) as exc:
+        print(f"b24conform portal: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print("\n".join(portal.describe()))
+        if portal.ca_cert_pem:
+            print("CA certificate (trust it to call over HTTPS):")
+            print(portal.ca_cert_pem.decode("ascii").rstrip())
+        print("Serving; press Ctrl-C to stop.", flush=True)
+        waiter = stop or threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C does.
+            signal.signal(signal.SIGTERM, lambda *_: waiter.set())
+        while not waiter.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        portal.stop()
+    print("Portal stopped.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m b24conform.portal``."""
+    parser = argparse.ArgumentParser(
+        prog="b24conform portal", description="Serve the b24conform reference portal."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
