@@ -43,7 +43,9 @@ class DocsPortal:
         path = urlsplit(request.url).path
         method = path.rsplit("/", 1)[-1].removesuffix(".json")
         if f"/{SECRET}/" not in path:
-            return _json(401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"})
+            return _json(
+                401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+            )
         params = dict(decode_query(urlsplit(request.url).query))
         body = request.body or b""
         body = body.decode() if isinstance(body, bytes) else body
@@ -58,12 +60,32 @@ class DocsPortal:
 
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "im.revision.get":
-            return 200, {"result": {"rest": 32, "web": 130, "mobile": 22, "desktop": 6, "im_revision_mobile": 22}, "time": TIME}
+            return 200, {
+                "result": {
+                    "rest": 32,
+                    "web": 130,
+                    "mobile": 22,
+                    "desktop": 6,
+                    "im_revision_mobile": 22,
+                },
+                "time": TIME,
+            }
         if method == "department.get":
-            rows = [{"ID": str(i), "NAME": d["name"], "SORT": "500", "UF_HEAD": str(d["manager_user_id"])} for i, d in DEPARTMENTS.items()]
+            rows = [
+                {
+                    "ID": str(i),
+                    "NAME": d["name"],
+                    "SORT": "500",
+                    "UF_HEAD": str(d["manager_user_id"]),
+                }
+                for i, d in DEPARTMENTS.items()
+            ]
             return 200, {"result": rows, "total": len(rows), "time": TIME}
         if method != "im.department.get":
-            return 404, {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
+            return 404, {
+                "error": "ERROR_METHOD_NOT_FOUND",
+                "error_description": "Method not found!",
+            }
         ids = params.get("ID")
         if isinstance(ids, str):
             try:
@@ -88,7 +110,7 @@ class DocsPortal:
         results, errors, times = {}, {}, {}
         for key, command in params["cmd"].items():
             method, _, query = command.partition("?")
-            status, body = self.call(method, decode_query(query) if query else {})
+            _status, body = self.call(method, decode_query(query) if query else {})
             if "error" in body:
                 errors[key] = body
             else:
@@ -97,7 +119,13 @@ class DocsPortal:
                     times[key] = body["time"]
         empty = lambda d: d or []  # noqa: E731  (the platform serializes empty members as [])
         return {
-            "result": {"result": empty(results), "result_error": empty(errors), "result_total": [], "result_next": [], "result_time": empty(times)},
+            "result": {
+                "result": empty(results),
+                "result_error": empty(errors),
+                "result_total": [],
+                "result_next": [],
+                "result_time": empty(times),
+            },
             "time": TIME,
         }
 

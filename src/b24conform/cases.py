@@ -62,7 +62,24 @@ class Case:
             data["requested_ids"] = list(self.requested_ids)
         if self.user_data:
             data["user_data"] = True
+        if self.kind == "probe":
+            data["doc"] = self.doc
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], expect: Expectation | None) -> Case:
+        """A case of a frozen corpus; its expectation comes from the docs judged now, not then."""
+        return cls(
+            method=data["method"],
+            kind=data["kind"],
+            name=data["name"],
+            call=Call.from_json(data["call"]),
+            requested_ids=tuple(data.get("requested_ids", ())),
+            user_data=bool(data.get("user_data")),
+            expect=expect,
+            credentials=data.get("credentials", "main"),
+            doc=data.get("doc", "documented"),
+        )
 
 
 @dataclass

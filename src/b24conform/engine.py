@@ -8,6 +8,7 @@ requests from `generation`, how to send them from `transport`/`targets`, how to 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -84,16 +85,29 @@ def run(options: RunOptions) -> Outcome:
     clock = time.monotonic()
     with open_target(options.target) as target:
         session = Session(spec, target, options)
-        session.discover()
-        for contract in contracts:
-            session.plan(contract)
         try:
-            session.execute()
-            for contract in contracts:
-                session.walk_pages(contract)
-        except KeyboardInterrupt:
-            session.interrupted = True
-        session.finish(contracts)
+            session.discover()
+            if target.corpus is not None:
+                contracts = session.load_corpus(target.corpus)
+            else:
+                for contract in contracts:
+                    session.plan(contract)
+            try:
+                session.execute()
+                for contract in contracts:
+                    session.walk_pages(contract)
+            except KeyboardInterrupt:
+                session.interrupted = True
+            session.finish(contracts)
+        except Exception as exc:
+            translated = target.translate(exc)
+            if translated is None:
+                raise
+            raise translated from None
+        if not session.interrupted:
+            target.completed = True
+            if target.corpus is None:
+                target.corpus = session.corpus(contracts)
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
@@ -216,7 +230,7 @@ class Session:
                     "auth",
                     "wrong_webhook_code",
                     Call(contract.name, first),
-                    expect=system_error(self.context, "NO_AUTH_FOUND"),
+                    expect=self._expectation("auth", "wrong_webhook_code", contract.name),
                     credentials="wrong_code",
                 )
             )
@@ -230,12 +244,7 @@ class Session:
                             "access",
                             f"access:{role}",
                             Call(contract.name, first),
-                            expect=Expectation(
-                                status=access["status"],
-                                error=access["error"],
-                                doc=DocRef.from_json(access["doc"]),
-                                status_doc=DocRef.from_json(access["status_doc"]),
-                            ),
+                            expect=self._expectation("access", f"access:{role}", contract.name),
                             credentials=role,
                         )
                     )
@@ -246,9 +255,50 @@ class Session:
                     "unknown_method",
                     "unknown_method",
                     Call(UNKNOWN_METHOD),
-                    expect=system_error(self.context, "ERROR_METHOD_NOT_FOUND"),
+                    expect=self._expectation("unknown_method", "unknown_method", "platform"),
                 )
             )
+
+    def _expectation(self, kind: str, name: str, method: str) -> Expectation | None:
+        """What the docs promise a case of this kind and name: the judged revision's claim."""
+        if kind == "auth":
+            return system_error(self.context, "NO_AUTH_FOUND")
+        if kind == "unknown_method":
+            return system_error(self.context, "ERROR_METHOD_NOT_FOUND")
+        contract = self.spec.methods.get(method)
+        if contract is None:
+            return None
+        if kind == "error":
+            return next(
+                (Expectation.from_contract(e) for e in contract.errors if e["name"] == name), None
+            )
+        if kind == "access" and contract.access:
+            access = contract.access
+            return Expectation(
+                status=access["status"],
+                error=access["error"],
+                doc=DocRef.from_json(access["doc"]),
+                status_doc=DocRef.from_json(access["status_doc"]),
+            )
+        return None
+
+    # -- frozen corpus (record / replay) -------------------------------------------------------
+
+    def corpus(self, contracts: list[MethodContract]) -> dict[str, Any]:
+        """What this run sent, to be replayed exactly (the paging walk follows the answers)."""
+        return {
+            "methods": [c.name for c in contracts],
+            "direct": [c.to_json() for c in self.direct],
+            "batched": [c.to_json() for c in self.batched],
+        }
+
+    def load_corpus(self, corpus: dict[str, Any]) -> list[MethodContract]:
+        """Take the recorded cases instead of generating; judge them by the docs chosen now."""
+        for name, into in (("direct", self.direct), ("batched", self.batched)):
+            for data in corpus.get(name, []):
+                expect = self._expectation(data["kind"], data["name"], data["method"])
+                into.append(Case.from_json(data, expect))
+        return [self.spec.methods[m] for m in corpus.get("methods", []) if m in self.spec.methods]
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -457,17 +507,7 @@ class Session:
 
 def _retransport(case: Case, transport: str, *, suffix: bool = False) -> Case:
     call = Call(case.call.method, case.call.params, transport, suffix)  # type: ignore[arg-type]
-    return Case(
-        case.method,
-        case.kind,
-        case.name,
-        call,
-        case.requested_ids,
-        case.user_data,
-        case.expect,
-        case.credentials,
-        case.doc,
-    )
+    return dataclasses.replace(case, call=call)
 
 
 def _unique_observations(observations: list[Any]) -> list[dict[str, Any]]:

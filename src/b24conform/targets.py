@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from b24conform.errors import UsageError
 from b24conform.transport import Client, RateLimit, parse_oauth, parse_webhook
@@ -47,6 +47,13 @@ class Target:
     description: str
     roles: dict[str, Client] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    #: replay: the recorded corpus to send; record: the corpus sent, set by the engine at the end
+    corpus: dict[str, Any] | None = None
+    #: set by the engine when the run completed (a recording is kept only then)
+    completed: bool = False
+    recording_notes: dict[str, Any] = field(default_factory=dict)
+    #: turns a target-specific exception (a cassette miss) into a one-line error, or None
+    translate: Callable[[BaseException], Exception | None] = lambda exc: None
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -76,6 +83,23 @@ def open_target(options: TargetOptions) -> Iterator[Target]:
 
 
 def _open(options: TargetOptions) -> Target:
+    if options.record and options.cassette:
+        raise UsageError(
+            "--record and --cassette exclude each other: record a live run, or replay one"
+        )
+    target = _open_source(options)
+    if options.record:
+        from b24conform.cassettes import start_recording
+
+        try:
+            start_recording(target, options)
+        except BaseException:
+            target.close()
+            raise
+    return target
+
+
+def _open_source(options: TargetOptions) -> Target:
     if options.webhook:
         credentials = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
         client = _client(credentials, options)

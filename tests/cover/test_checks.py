@@ -28,7 +28,12 @@ INVALID_FORMAT = Expectation.from_contract(CONTRACT.errors[0])
 def valid_case(user_data: bool, ids=(3, 7), transport="json") -> Case:
     params = {"ID": list(ids), "USER_DATA": "Y" if user_data else "N"}
     return Case(
-        "im.department.get", "valid", "valid", Call("im.department.get", params, transport), tuple(ids), user_data
+        "im.department.get",
+        "valid",
+        "valid",
+        Call("im.department.get", params, transport),
+        tuple(ids),
+        user_data,
     )
 
 
@@ -70,32 +75,64 @@ def broken(mutate, user_data=True):
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda b: b["result"][0].pop("full_name"), ("response_schema", "missing_field", "/result/*/full_name")),
-        (lambda b: b["result"][1].update(id="3"), ("response_schema", "type_mismatch", "/result/*/id")),
-        (lambda b: b["result"][0].update(extra=1), ("response_schema", "undocumented_field", "/result/*/extra")),
-        (lambda b: b["result"][0]["manager_user_data"].update(color="4ba984"),
-         ("response_schema", "format_mismatch", "/result/*/manager_user_data/color")),
-        (lambda b: b["result"][0]["manager_user_data"].update(birthday="1990-09-10"),
-         ("response_schema", "format_mismatch", "/result/*/manager_user_data/birthday")),
-        (lambda b: b["result"][0]["manager_user_data"].update(idle="yesterday"),
-         ("response_schema", "format_mismatch", "/result/*/manager_user_data/idle")),
-        (lambda b: b["result"][0]["manager_user_data"].update(idle=0),
-         ("response_schema", "type_mismatch", "/result/*/manager_user_data/idle")),
-        (lambda b: b["result"][1]["manager_user_data"]["phones"].pop("inner_phone"),
-         ("response_schema", "missing_field", "/result/*/manager_user_data/phones/inner_phone")),
-        (lambda b: b["result"][0]["manager_user_data"].update(avatar="not a link"),
-         ("response_schema", "format_mismatch", "/result/*/manager_user_data/avatar")),
+        (
+            lambda b: b["result"][0].pop("full_name"),
+            ("response_schema", "missing_field", "/result/*/full_name"),
+        ),
+        (
+            lambda b: b["result"][1].update(id="3"),
+            ("response_schema", "type_mismatch", "/result/*/id"),
+        ),
+        (
+            lambda b: b["result"][0].update(extra=1),
+            ("response_schema", "undocumented_field", "/result/*/extra"),
+        ),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(color="4ba984"),
+            ("response_schema", "format_mismatch", "/result/*/manager_user_data/color"),
+        ),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(birthday="1990-09-10"),
+            ("response_schema", "format_mismatch", "/result/*/manager_user_data/birthday"),
+        ),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(idle="yesterday"),
+            ("response_schema", "format_mismatch", "/result/*/manager_user_data/idle"),
+        ),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(idle=0),
+            ("response_schema", "type_mismatch", "/result/*/manager_user_data/idle"),
+        ),
+        (
+            lambda b: b["result"][1]["manager_user_data"]["phones"].pop("inner_phone"),
+            ("response_schema", "missing_field", "/result/*/manager_user_data/phones/inner_phone"),
+        ),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(avatar="not a link"),
+            ("response_schema", "format_mismatch", "/result/*/manager_user_data/avatar"),
+        ),
         (lambda b: b.pop("time"), ("response_schema", "missing_field", "/time")),
-        (lambda b: b["result"][0]["manager_user_data"].update(id=5),
-         ("manager_id", "invariant", "/result/*/manager_user_data/id")),
-        (lambda b: b["result"].append(copy.deepcopy(b["result"][0])),
-         ("requested_departments", "invariant", "/result/*/id")),
-        (lambda b: b["result"][0].pop("manager_user_data"),
-         ("user_data", "invariant", "/result/*/manager_user_data")),
-        (lambda b: b["time"].update(finish=b["time"]["start"] - 1), ("time", "invariant", "/time/finish")),
+        (
+            lambda b: b["result"][0]["manager_user_data"].update(id=5),
+            ("manager_id", "invariant", "/result/*/manager_user_data/id"),
+        ),
+        (
+            lambda b: b["result"].append(copy.deepcopy(b["result"][0])),
+            ("requested_departments", "invariant", "/result/*/id"),
+        ),
+        (
+            lambda b: b["result"][0].pop("manager_user_data"),
+            ("user_data", "invariant", "/result/*/manager_user_data"),
+        ),
+        (
+            lambda b: b["time"].update(finish=b["time"]["start"] - 1),
+            ("time", "invariant", "/time/finish"),
+        ),
         (lambda b: b["time"].update(duration=5.0), ("time", "invariant", "/time/duration")),
-        (lambda b: b["time"].update(date_start="2026-03-03T11:52:46"),
-         ("response_schema", "format_mismatch", "/time/date_start")),
+        (
+            lambda b: b["time"].update(date_start="2026-03-03T11:52:46"),
+            ("response_schema", "format_mismatch", "/time/date_start"),
+        ),
     ],
 )
 def test_each_broken_claim_is_reported_where_it_broke(mutate, expected):
@@ -142,10 +179,19 @@ def test_a_headless_department_is_observed_not_judged():
 
 
 def error_case() -> Case:
-    return Case("im.department.get", "error", "id_missing", Call("im.department.get", {}), expect=INVALID_FORMAT)
+    return Case(
+        "im.department.get",
+        "error",
+        "id_missing",
+        Call("im.department.get", {}),
+        expect=INVALID_FORMAT,
+    )
 
 
-INVALID_BODY = {"error": "INVALID_FORMAT", "error_description": "A wrong format for the ID field is passed"}
+INVALID_BODY = {
+    "error": "INVALID_FORMAT",
+    "error_description": "A wrong format for the ID field is passed",
+}
 
 
 def test_the_documented_error_passes():
@@ -156,9 +202,17 @@ def test_the_documented_error_passes():
     "body, status, expected",
     [
         (INVALID_BODY, 500, ("status_code", "status_code", "status")),
-        ({"error": "ID_EMPTY", "error_description": "x"}, 400, ("error_code", "error_code", "/error")),
+        (
+            {"error": "ID_EMPTY", "error_description": "x"},
+            400,
+            ("error_code", "error_code", "/error"),
+        ),
         ({"error": "INVALID_FORMAT"}, 400, ("envelope", "envelope", "body")),
-        ({"error": "INVALID FORMAT!", "error_description": "x"}, 400, ("envelope", "format_mismatch", "/error")),
+        (
+            {"error": "INVALID FORMAT!", "error_description": "x"},
+            400,
+            ("envelope", "format_mismatch", "/error"),
+        ),
         (EXAMPLE_N, 200, ("status_code", "accepted_invalid_input", "status")),
     ],
 )
@@ -174,9 +228,15 @@ def test_a_refused_valid_request_is_rejected_valid_input():
 @pytest.mark.parametrize(
     "response, expected",
     [
-        (answer(EXAMPLE_N, headers={"Content-Type": "text/html"}), ("content_type", "content_type", "header:Content-Type")),
+        (
+            answer(EXAMPLE_N, headers={"Content-Type": "text/html"}),
+            ("content_type", "content_type", "header:Content-Type"),
+        ),
         (answer(b'{"result": [{"id": 7, "na', 200), ("json_body", "not_json", "body")),
-        (answer(b"<html>Bad Gateway</html>", 502, {"Content-Type": "text/html"}), ("status_code", "server_error", "status")),
+        (
+            answer(b"<html>Bad Gateway</html>", 502, {"Content-Type": "text/html"}),
+            ("status_code", "server_error", "status"),
+        ),
         (answer({"data": []}), ("envelope", "envelope", "body")),
         (Response(status=None, failure="timeout"), ("answered", "server_error", "status")),
     ],
@@ -186,7 +246,9 @@ def test_platform_claims_are_checked_on_every_answer(response, expected):
 
 
 def test_a_throttled_call_is_never_a_deviation():
-    response = Response(status=503, throttled=True, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""})
+    response = Response(
+        status=503, throttled=True, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""}
+    )
     assert findings(Exchange(valid_case(False), response)) == []
 
 
@@ -205,7 +267,9 @@ def test_docs_contradictions_are_info_and_cite_the_page():
     locations = {f.location for f in found}
     # the revision-18 example is not valid JSON, and shows manager_user_id without describing it
     assert "doc:003_83a7d5f0caab7084.txt#Example of response" in locations
-    assert "doc:003_83a7d5f0caab7084.txt#Example of response/department/manager_user_id" in locations
+    assert (
+        "doc:003_83a7d5f0caab7084.txt#Example of response/department/manager_user_id" in locations
+    )
     assert not any(f.doc.source == "000_5d603a129c77dabe.txt" for f in found)
 
 
@@ -214,15 +278,24 @@ def test_revisions_are_compared_field_by_field():
     older = load_spec("rev18").method("im.department.get")
     assert list(compare_revisions(current, older)) == []
     changed = copy.deepcopy(older.spec.documents)
-    changed["user"]["properties"]["gender"] = {"type": "integer", "x-doc": changed["user"]["properties"]["gender"]["x-doc"]}
-    changed["user"]["properties"]["nickname"] = {"type": "string", "x-doc": changed["user"]["properties"]["name"]["x-doc"]}
+    changed["user"]["properties"]["gender"] = {
+        "type": "integer",
+        "x-doc": changed["user"]["properties"]["gender"]["x-doc"],
+    }
+    changed["user"]["properties"]["nickname"] = {
+        "type": "string",
+        "x-doc": changed["user"]["properties"]["name"]["x-doc"],
+    }
 
     class Older:
         revision = "rev18"
 
-        class spec:  # noqa: N801
+        class spec:
             documents = changed
 
     messages = [f.message for f in compare_revisions(current, Older)]
     assert any("user.gender is integer in rev18, string in current" in m for m in messages)
-    assert any("'nickname' of the user object is documented in rev18 but not in current" in m for m in messages)
+    assert any(
+        "'nickname' of the user object is documented in rev18 but not in current" in m
+        for m in messages
+    )

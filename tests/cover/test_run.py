@@ -35,8 +35,12 @@ def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
 
 
 def test_same_seed_same_deviation_ids_in_the_same_order():
-    first = reference_run(portal_faults=("missing_full_name", "color_without_hash"), seed=5).document
-    second = reference_run(portal_faults=("missing_full_name", "color_without_hash"), seed=5).document
+    first = reference_run(
+        portal_faults=("missing_full_name", "color_without_hash"), seed=5
+    ).document
+    second = reference_run(
+        portal_faults=("missing_full_name", "color_without_hash"), seed=5
+    ).document
     assert [d["id"] for d in first["deviations"]] == [d["id"] for d in second["deviations"]]
     assert len(first["deviations"]) >= 4
 
@@ -45,7 +49,10 @@ def test_a_fault_becomes_a_deviation_with_doc_reference_and_reproduction():
     outcome = reference_run(portal_faults=("missing_full_name",))
     [deviation] = [d for d in outcome.document["deviations"] if d["kind"] == "missing_field"]
     assert deviation["location"] == "/result/*/full_name"
-    assert deviation["doc"]["quote"] == "full_name | Full name of the department in the company structure"
+    assert (
+        deviation["doc"]["quote"]
+        == "full_name | Full name of the department in the company structure"
+    )
     assert deviation["occurrences"] > 10
     assert deviation["reproduce"].startswith("curl ") and "<WEBHOOK_CODE>" in deviation["reproduce"]
     assert outcome.exit_code == 1
@@ -53,7 +60,9 @@ def test_a_fault_becomes_a_deviation_with_doc_reference_and_reproduction():
 
 def test_docs_rev18_judges_by_the_older_page():
     document = reference_run(docs="rev18").document
-    undocumented = {d["location"] for d in document["deviations"] if d["kind"] == "undocumented_field"}
+    undocumented = {
+        d["location"] for d in document["deviations"] if d["kind"] == "undocumented_field"
+    }
     assert "/result/*/manager_user_data/email" in undocumented
     assert not [d for d in document["deviations"] if d["severity"] == "error"]
     assert serious(reference_run(docs="rev18", portal_profile="rev18").document) == []
@@ -97,10 +106,22 @@ def test_the_docs_own_answers_conform():
 @pytest.mark.parametrize(
     "break_it, expected",
     [
-        (lambda p: setattr(p, "mutate", lambda b, _: [d.pop("full_name") for d in b["result"][:1]]),
-         ("missing_field", "/result/*/full_name")),
-        (lambda p: setattr(p, "mutate", lambda b, _: [d.update(manager_user_id=str(d["manager_user_id"])) for d in b["result"]]),
-         ("type_mismatch", "/result/*/manager_user_id")),
+        (
+            lambda p: setattr(
+                p, "mutate", lambda b, _: [d.pop("full_name") for d in b["result"][:1]]
+            ),
+            ("missing_field", "/result/*/full_name"),
+        ),
+        (
+            lambda p: setattr(
+                p,
+                "mutate",
+                lambda b, _: [
+                    d.update(manager_user_id=str(d["manager_user_id"])) for d in b["result"]
+                ],
+            ),
+            ("type_mismatch", "/result/*/manager_user_id"),
+        ),
         (lambda p: setattr(p, "invalid_status", 200), ("status_code", "status")),
     ],
 )

@@ -52,7 +52,12 @@ def test_webhook_url_is_split_and_the_code_never_printed():
 
 @pytest.mark.parametrize(
     "url",
-    ["acme.bitrix24.com/rest/1/abc/", "https://acme.bitrix24.com/rest/abc/", "ftp://x/rest/1/a/", "https://"],
+    [
+        "acme.bitrix24.com/rest/1/abc/",
+        "https://acme.bitrix24.com/rest/abc/",
+        "ftp://x/rest/1/a/",
+        "https://",
+    ],
 )
 def test_malformed_webhook_urls_are_one_line_usage_errors(url):
     with pytest.raises(UsageError) as error:
@@ -76,7 +81,10 @@ def test_plain_http_is_refused_except_on_loopback_or_when_allowed():
 
 def test_oauth_token_travels_as_auth_and_is_redacted():
     credentials = parse_oauth("https://acme.bitrix24.com", "tok3n")
-    assert credentials.method_url("im.revision.get") == "https://acme.bitrix24.com/rest/im.revision.get"
+    assert (
+        credentials.method_url("im.revision.get")
+        == "https://acme.bitrix24.com/rest/im.revision.get"
+    )
     assert credentials.auth_params() == {"auth": "tok3n"}
     line = curl_line(credentials, Call("im.department.get", {"ID": [3]}))
     assert "tok3n" not in line and "<ACCESS_TOKEN>" in line
@@ -148,7 +156,9 @@ def test_query_limit_exceeded_is_retried_with_backoff_and_never_surfaces():
 
 @responses.activate
 def test_a_call_throttled_past_its_budget_is_marked_throttled_not_failed():
-    responses.post(METHOD_URL, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""}, status=503)
+    responses.post(
+        METHOD_URL, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""}, status=503
+    )
     answer = client(retry=RetryPolicy(attempts=3)).call(Call("im.department.get", {"ID": [1]}))
     assert answer.throttled and not answer.answered
     assert len(responses.calls) == 3
@@ -156,7 +166,9 @@ def test_a_call_throttled_past_its_budget_is_marked_throttled_not_failed():
 
 @responses.activate
 def test_operation_time_limit_stops_calls_to_that_method():
-    responses.post(METHOD_URL, json={"error": "OPERATION_TIME_LIMIT", "error_description": ""}, status=429)
+    responses.post(
+        METHOD_URL, json={"error": "OPERATION_TIME_LIMIT", "error_description": ""}, status=429
+    )
     c = client()
     assert c.call(Call("im.department.get", {"ID": [1]})).throttled
     assert c.call(Call("im.department.get", {"ID": [2]})).throttled
@@ -173,7 +185,9 @@ def test_network_errors_become_failures_without_the_secret():
 
 @responses.activate
 def test_an_html_error_page_is_an_answer_for_the_checks_not_an_exception():
-    responses.post(METHOD_URL, body="<html>502 Bad Gateway</html>", status=502, content_type="text/html")
+    responses.post(
+        METHOD_URL, body="<html>502 Bad Gateway</html>", status=502, content_type="text/html"
+    )
     answer = client().call(Call("im.department.get", {"ID": [1]}))
     assert answer.status == 502 and not answer.is_json and answer.answered
 
@@ -191,7 +205,9 @@ def test_request_budget_is_never_exceeded():
 
 
 @responses.activate
-@pytest.mark.parametrize("method", ["user.update", "im.message.add", "department.delete", "im.department.get.x"])
+@pytest.mark.parametrize(
+    "method", ["user.update", "im.message.add", "department.delete", "im.department.get.x"]
+)
 def test_write_methods_are_refused_before_any_byte_is_sent(method):
     c = client()
     with pytest.raises(ReadOnlyViolation):
@@ -229,7 +245,10 @@ def test_batch_packs_50_commands_a_request_and_splits_the_answers():
     answers, raw = client().batch(calls)
     assert len(raw) == 2 and len(answers) == 75
     assert answers[0].json["error"] == "INVALID_FORMAT"
-    assert answers[1].json == {"result": [{"id": 1}], "time": {"start": 1, "finish": 2, "duration": 1}}
+    assert answers[1].json == {
+        "result": [{"id": 1}],
+        "time": {"start": 1, "finish": 2, "duration": 1},
+    }
     assert all(a.via_batch and a.status is None for a in answers)
 
 

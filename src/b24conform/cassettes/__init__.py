@@ -1,0 +1,187 @@
+"""Record and replay: a run's traffic in a vcrpy cassette, beside the frozen corpus it sent.
+
+A cassette directory holds `cassette.json` (vcrpy, JSON serializer: the scrubbed exchanges),
+`corpus.json` (the cases the run sent, in order, so a replay sends exactly the same requests
+whatever Hypothesis version is installed) and `meta.json` (where and when it was recorded, the
+placeholder credentials a replay uses). A recording is written to a temporary directory and
+moved into place only when the run completes: a failed run never damages the cassette a team had.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from b24conform import __version__
+from b24conform.cassettes.matching import bitrix_matcher, params_of
+from b24conform.cassettes.scrub import Scrubber
+from b24conform.errors import UsageError
+from b24conform.transport import Client, parse_oauth, parse_webhook
+
+if TYPE_CHECKING:
+    from b24conform.targets import Target, TargetOptions
+
+FORMAT = "b24conform.cassette/1"
+CASSETTE, CORPUS, META = "cassette.json", "corpus.json", "meta.json"
+MAIN_PLACEHOLDER = "WEBHOOK_CODE"
+TOKEN_PLACEHOLDER = "ACCESS_TOKEN"
+
+
+def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
+    def before_request(request: Any) -> Any:
+        if scrubber is not None:
+            request.uri = scrubber.text(request.uri)
+            if request.body:
+                body = request.body
+                text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+                text = scrubber.text(text)
+                request.body = text.encode() if isinstance(body, bytes) else text
+        for name in list(request.headers):
+            if name.lower() in ("authorization", "cookie"):
+                del request.headers[name]
+        return request
+
+    def before_response(response: dict[str, Any]) -> dict[str, Any]:
+        if scrubber is not None:
+            response["body"]["string"] = scrubber.body(response["body"]["string"])
+            headers = response.get("headers", {})
+            for name in list(headers):
+                if name.lower() in ("set-cookie", "content-length"):
+                    del headers[name]
+        return response
+
+    recorder = vcr.VCR(
+        serializer="json",
+        record_mode=mode,
+        match_on=["method", "bitrix"],
+        decode_compressed_response=True,
+        before_record_request=before_request,
+        before_record_response=before_response,
+    )
+    recorder.register_matcher("bitrix", bitrix_matcher)
+    return recorder
+
+
+# -- recording ----------------------------------------------------------------------------------
+
+
+def start_recording(target: Target, options: TargetOptions) -> None:
+    """Record everything the target's clients send from now on; commit it when the run completes."""
+    destination = Path(options.record)
+    if destination.exists() and not destination.is_dir():
+        raise UsageError(f"--record {destination}: exists and is not a directory")
+    credentials = target.client.credentials
+    placeholders = {
+        credentials.secret: MAIN_PLACEHOLDER if credentials.kind == "webhook" else TOKEN_PLACEHOLDER
+    }
+    roles: dict[str, str] = {}
+    for role, client in target.roles.items():
+        placeholder = f"{role.upper()}_CODE"
+        placeholders[client.credentials.secret] = placeholder
+        roles[role] = client.credentials.with_secret(placeholder).method_url("")
+    recorder = _vcr("all", Scrubber(placeholders))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    staging.chmod(0o755)
+    context = recorder.use_cassette(str(staging / CASSETTE))
+    context.__enter__()
+    meta = {
+        "format": FORMAT,
+        "tool": {"name": "b24conform", "version": __version__},
+        "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": target.mode,
+        "target": credentials.public_target,
+        "kind": credentials.kind,
+        "endpoint": credentials.with_secret(placeholders[credentials.secret]).method_url(""),
+        "roles": roles,
+    }
+
+    def finish() -> None:
+        context.__exit__(None, None, None)
+        if not target.completed or target.corpus is None:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        (staging / META).write_text(json.dumps({**meta, **target.recording_notes}, indent=2) + "\n")
+        (staging / CORPUS).write_text(
+            json.dumps(target.corpus, indent=1, ensure_ascii=False) + "\n"
+        )
+        _swap_into_place(staging, destination)
+
+    target.closers.insert(0, finish)
+
+
+def _swap_into_place(staging: Path, destination: Path) -> None:
+    """Replace the old cassette by the new one; the old one survives any failure before the swap."""
+    if destination.exists():
+        retired = destination.with_name(f".{destination.name}.old")
+        shutil.rmtree(retired, ignore_errors=True)
+        destination.rename(retired)
+        staging.rename(destination)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(destination)
+
+
+# -- replay -------------------------------------------------------------------------------------
+
+
+def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """meta.json and corpus.json of a cassette directory; a broken one is a one-line UsageError."""
+    folder = Path(folder)
+    for name in (META, CORPUS, CASSETTE):
+        if not (folder / name).is_file():
+            raise UsageError(f"cassette {folder}: no {name} (not a b24conform cassette directory)")
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        corpus = json.loads((folder / CORPUS).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise UsageError(f"cassette {folder}: unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(corpus, dict):
+        raise UsageError(f"cassette {folder}: not a {FORMAT} cassette")
+    return meta, corpus
+
+
+def open_replay(options: TargetOptions) -> Target:
+    from b24conform.targets import Target
+
+    folder = Path(options.cassette)
+    meta, corpus = read_cassette(folder)
+    if meta.get("kind") == "oauth":
+        credentials = parse_oauth(
+            meta["endpoint"].rsplit("/rest/", 1)[0], TOKEN_PLACEHOLDER, allow_insecure=True
+        )
+    else:
+        credentials = parse_webhook(meta["endpoint"], allow_insecure=True)
+    client = Client(credentials, rate_limit=None, timeout=options.timeout)
+    target = Target("replay", client, f"{meta.get('target', '?')} (cassette {folder.name})")
+    for role, url in meta.get("roles", {}).items():
+        target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
+    target.corpus = corpus
+    target.recording_notes = meta
+    context = _vcr("none", None).use_cassette(str(folder / CASSETTE), allow_playback_repeats=True)
+    context.__enter__()
+    target.closers.append(lambda: context.__exit__(None, None, None))
+    record_hint = f"b24conform run --webhook URL --record {folder}"
+
+    def translate(exc: BaseException) -> Exception | None:
+        if isinstance(exc, CannotOverwriteExistingCassetteException):
+            request = getattr(exc, "failed_request", None)
+            what = ""
+            if request is not None:
+                method = request.uri.rsplit("/", 1)[-1].split("?")[0]
+                what = f" for {method} {json.dumps(params_of(request), sort_keys=True)[:120]}"
+            return UsageError(
+                f"cassette {folder} is out of date: no recorded answer{what}; re-record with: {record_hint}"
+            )
+        return None
+
+    target.translate = translate
+    return target

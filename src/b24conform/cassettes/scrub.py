@@ -1,0 +1,114 @@
+"""What never goes into a cassette: secrets, and the personal data of real people.
+
+Secrets (webhook codes, tokens, `auth` parameters) are replaced by named placeholders, so a
+replay sends the same requests with the placeholders as credentials. Personal data in answers
+(names, e-mails, phones, avatars, birthdays, websites) is replaced by fakes of the same shape and
+format, derived from the value with a key drawn for this recording and then forgotten: the same
+person gets the same fake everywhere in the cassette, ids are kept, and no fake can be traced back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+FIRST = ["Alex", "Maria", "Ivan", "Olga", "Pavel", "Irina", "Sergey", "Nina", "Oleg", "Vera", "Anton", "Lena", "Boris", "Daria", "Egor", "Sofia", "Fedor", "Alla", "Gleb", "Inna", "Kirill", "Lidia", "Mark", "Polina", "Roman", "Tamara", "Yuri", "Zoya", "Denis", "Katya"]
+LAST = ["Ivanov", "Petrova", "Smirnov", "Kuznetsova", "Popov", "Vasilieva", "Sokolov", "Mikhailova", "Novikov", "Fedorova", "Morozov", "Volkova", "Alekseev", "Lebedeva", "Semenov", "Egorova", "Pavlov", "Kozlova", "Stepanov", "Nikolaeva"]
+NAME_FIELDS = ("name", "first_name", "last_name")
+USER_MARKERS = ("first_name", "last_name", "email", "avatar", "work_position")
+
+
+class Scrubber:
+    """Replaces secrets by placeholders and personal data by stable fakes."""
+
+    def __init__(self, secrets_to_placeholders: dict[str, str], key: bytes | None = None) -> None:
+        self.secrets = {s: p for s, p in secrets_to_placeholders.items() if s}
+        self._key = key or secrets.token_bytes(32)
+
+    # -- secrets ------------------------------------------------------------------------------
+
+    def text(self, value: str) -> str:
+        for secret, placeholder in self.secrets.items():
+            value = value.replace(secret, placeholder)
+        return value
+
+    # -- personal data ------------------------------------------------------------------------
+
+    def _digest(self, value: str) -> bytes:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).digest()
+
+    def _pick(self, words: tuple[str, ...] | list[str], value: str) -> str:
+        return words[int.from_bytes(self._digest(value)[:4], "big") % len(words)]
+
+    def word(self, value: str) -> str:
+        """A fake for one word of a name; a name's words map alike wherever they appear."""
+        return self._pick(FIRST + LAST, value) if value else value
+
+    def name(self, value: str) -> str:
+        return " ".join(self.word(part) for part in value.split(" ")) if value else value
+
+    def digits(self, value: str) -> str:
+        digest = self._digest(value).hex()
+        numbers = iter(str(int(c, 16) % 10) for c in digest * 4)
+        return "".join(next(numbers) if c.isdigit() else c for c in value)
+
+    def email(self, value: str) -> str:
+        return f"user.{self._digest(value).hex()[:10]}@example.com" if value else value
+
+    def url(self, value: str, suffix: str = ".jpg") -> str:
+        return (
+            f"https://example.com/fake/{self._digest(value).hex()[:16]}{suffix}" if value else value
+        )
+
+    def birthday(self, value: str) -> str:
+        if not value:
+            return value
+        digest = self._digest(value)
+        return f"{digest[0] % 28 + 1:02d}-{digest[1] % 12 + 1:02d}"
+
+    def person(self, user: dict[str, Any]) -> dict[str, Any]:
+        out = dict(user)
+        for field in NAME_FIELDS:
+            if isinstance(out.get(field), str):
+                out[field] = self.name(out[field])
+        if isinstance(out.get("email"), str):
+            out["email"] = self.email(out["email"])
+        for field in ("avatar", "avatar_hr"):
+            if isinstance(out.get(field), str):
+                out[field] = self.url(out[field])
+        if isinstance(out.get("website"), str):
+            out["website"] = self.url(out["website"], "")
+        if isinstance(out.get("birthday"), str):
+            out["birthday"] = self.birthday(out["birthday"])
+        if isinstance(out.get("phones"), dict):
+            out["phones"] = {
+                k: self.digits(v) if isinstance(v, str) else v for k, v in out["phones"].items()
+            }
+        return out
+
+    def json(self, value: Any) -> Any:
+        """Every user object anywhere in an answer (batch envelopes included) made anonymous."""
+        if isinstance(value, list):
+            return [self.json(v) for v in value]
+        if isinstance(value, dict):
+            walked = {k: self.json(v) for k, v in value.items()}
+            if any(marker in value for marker in USER_MARKERS):
+                walked = self.person(walked)
+            return walked
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def body(self, body: bytes | str | None) -> bytes | str | None:
+        """A recorded body: JSON answers made anonymous, any other text stripped of secrets."""
+        if not body:
+            return body
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        try:
+            scrubbed = json.dumps(self.json(json.loads(text)), ensure_ascii=False)
+        except ValueError:
+            scrubbed = self.text(text)
+        return scrubbed.encode() if isinstance(body, bytes) else scrubbed
