@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .methods import Call, Reply, parse_ids, user_object, wants_user_data
+from .methods import INVALID_FORMAT, Call, Reply, parse_ids, user_object, wants_user_data
+from .protocol import ApiError
 
 GET = "im.department.get"
 MANAGERS = "im.department.managers.get"
@@ -217,7 +218,7 @@ def _phones(change: Callable[[dict[str, Any]], None]) -> Hook:
 # -- parameters and errors --------------------------------------------------------------------
 def _refuse_json_string(call: Call) -> None:
     if call.method == GET and isinstance(call.params.get("ID"), str):
-        call.params["ID"] = None
+        raise ApiError(*INVALID_FORMAT)
 
 
 def _ignore_encoded_array(call: Call) -> None:

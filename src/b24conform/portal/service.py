@@ -180,13 +180,14 @@ class Service:
         call.seq = self._seq(call.method)
         caller = call.caller
         assert caller is not None
+        key = (caller.key, call.method)
+        spent: tuple[float, int] | None = None
         try:
             spec = METHODS.get(call.method)
             if spec is None:
                 raise ApiError.system("ERROR_METHOD_NOT_FOUND")
             if spec.scope is not None and spec.scope not in caller.scopes:
                 raise ApiError.system("insufficient_scope")
-            key = (caller.key, call.method)
             if self.budget.exhausted(key, start):
                 raise ApiError.system("OPERATION_TIME_LIMIT")
             for fault in self.faults:
@@ -195,13 +196,12 @@ class Service:
             try:
                 reply = run_method(call)
             finally:
-                operating, reset_at = self.budget.spend(key, start, METHOD_COST)
+                spent = self.budget.spend(key, start, METHOD_COST)
         except ApiError as exc:
             reply = Reply.from_error(exc)
-            self._apply_reply_faults(call, reply)
-            return reply
         self._apply_reply_faults(call, reply)
-        if reply.ok:
+        if reply.ok:  # a fault may turn an error into a success: it still gets its envelope
+            operating, reset_at = spent or self.budget.spend(key, start, METHOD_COST)
             finish = max(time.time(), start + METHOD_COST)
             reply.body["time"] = time_object(
                 start, finish, METHOD_COST, operating, reset_at, self.company.tz
