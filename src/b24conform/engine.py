@@ -94,8 +94,10 @@ def run(options: RunOptions) -> Outcome:
                     session.plan(contract)
             try:
                 session.execute()
+                walked = (target.corpus or {}).get("walks")
                 for contract in contracts:
-                    session.walk_pages(contract)
+                    if walked is None or contract.name in walked:
+                        session.walk_pages(contract)
             except KeyboardInterrupt:
                 session.interrupted = True
             session.finish(contracts)
@@ -157,8 +159,9 @@ class Session:
         body = answer.json
         if isinstance(body, dict) and isinstance(body.get("result"), dict):
             self.revision = body["result"]
-        if self.options.department_ids:
-            self.department_ids = list(self.options.department_ids)
+        given = (self.target.corpus or {}).get("department_ids") or self.options.department_ids
+        if given:
+            self.department_ids = list(given)
             return
         start = 0
         for _ in range(DISCOVERY_PAGES):
@@ -288,6 +291,8 @@ class Session:
         """What this run sent, to be replayed exactly (the paging walk follows the answers)."""
         return {
             "methods": [c.name for c in contracts],
+            "department_ids": self.department_ids,
+            "walks": [c.name for c in contracts if c.raw.get("paging")],
             "direct": [c.to_json() for c in self.direct],
             "batched": [c.to_json() for c in self.batched],
         }

@@ -58,7 +58,7 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
         return response
 
     recorder = vcr.VCR(
-        serializer="json",
+        serializer="compact-json",
         record_mode=mode,
         match_on=["method", "bitrix"],
         decode_compressed_response=True,
@@ -66,7 +66,20 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
         before_record_response=before_response,
     )
     recorder.register_matcher("bitrix", bitrix_matcher)
+    recorder.register_serializer("compact-json", CompactJson)
     return recorder
+
+
+class CompactJson:
+    """vcrpy's JSON serializer without its four-space indent: a third smaller, still diffable."""
+
+    @staticmethod
+    def serialize(cassette: dict[str, Any]) -> str:
+        return json.dumps(cassette, indent=1, ensure_ascii=False) + "\n"
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        return json.loads(text)
 
 
 # -- recording ----------------------------------------------------------------------------------

@@ -15,8 +15,60 @@ import json
 import secrets
 from typing import Any
 
-FIRST = ["Alex", "Maria", "Ivan", "Olga", "Pavel", "Irina", "Sergey", "Nina", "Oleg", "Vera", "Anton", "Lena", "Boris", "Daria", "Egor", "Sofia", "Fedor", "Alla", "Gleb", "Inna", "Kirill", "Lidia", "Mark", "Polina", "Roman", "Tamara", "Yuri", "Zoya", "Denis", "Katya"]
-LAST = ["Ivanov", "Petrova", "Smirnov", "Kuznetsova", "Popov", "Vasilieva", "Sokolov", "Mikhailova", "Novikov", "Fedorova", "Morozov", "Volkova", "Alekseev", "Lebedeva", "Semenov", "Egorova", "Pavlov", "Kozlova", "Stepanov", "Nikolaeva"]
+FIRST = [
+    "Alex",
+    "Maria",
+    "Ivan",
+    "Olga",
+    "Pavel",
+    "Irina",
+    "Sergey",
+    "Nina",
+    "Oleg",
+    "Vera",
+    "Anton",
+    "Lena",
+    "Boris",
+    "Daria",
+    "Egor",
+    "Sofia",
+    "Fedor",
+    "Alla",
+    "Gleb",
+    "Inna",
+    "Kirill",
+    "Lidia",
+    "Mark",
+    "Polina",
+    "Roman",
+    "Tamara",
+    "Yuri",
+    "Zoya",
+    "Denis",
+    "Katya",
+]
+LAST = [
+    "Ivanov",
+    "Petrova",
+    "Smirnov",
+    "Kuznetsova",
+    "Popov",
+    "Vasilieva",
+    "Sokolov",
+    "Mikhailova",
+    "Novikov",
+    "Fedorova",
+    "Morozov",
+    "Volkova",
+    "Alekseev",
+    "Lebedeva",
+    "Semenov",
+    "Egorova",
+    "Pavlov",
+    "Kozlova",
+    "Stepanov",
+    "Nikolaeva",
+]
 NAME_FIELDS = ("name", "first_name", "last_name")
 USER_MARKERS = ("first_name", "last_name", "email", "avatar", "work_position")
 
