@@ -58,7 +58,9 @@ def test_no_personal_data_reaches_the_cassette(recorded):
     text = (folder / CASSETTE).read_text()
     canaries = set()
     for person in people:
-        canaries.update(person[k] for k in ("name", "last_name", "email", "avatar", "website") if person.get(k))
+        canaries.update(
+            person[k] for k in ("name", "last_name", "email", "avatar", "website") if person.get(k)
+        )
         if isinstance(person.get("phones"), dict):
             canaries.update(v for v in person["phones"].values() if len(v) > 3)
     assert canaries
@@ -83,14 +85,18 @@ def test_replay_judges_by_the_docs_chosen_now(recorded):
     assert any(d["kind"] == "undocumented_field" for d in rev18["deviations"])
 
 
-def test_a_request_the_cassette_lacks_is_out_of_date_with_the_command_to_re_record(recorded, tmp_path):
+def test_a_request_the_cassette_lacks_is_out_of_date_with_the_command_to_re_record(
+    recorded, tmp_path
+):
     folder, *_ = recorded
     stale = tmp_path / "stale"
     shutil.copytree(folder, stale)
     corpus = json.loads((stale / CORPUS).read_text())
     corpus["direct"][0]["call"]["params"] = {"ID": [987654]}
     (stale / CORPUS).write_text(json.dumps(corpus))
-    with pytest.raises(UsageError, match=r"out of date.*re-record with: b24conform run --webhook URL --record"):
+    with pytest.raises(
+        UsageError, match=r"out of date.*re-record with: b24conform run --webhook URL --record"
+    ):
         run_on(TargetOptions(cassette=stale))
 
 
@@ -137,8 +143,12 @@ def request(body: str, content_type: str, uri: str = URL) -> Request:
 
 def test_every_encoding_of_the_same_call_matches_the_recording():
     recorded = request(json.dumps({"ID": [3, 7], "USER_DATA": "Y"}), "application/json")
-    bitrix_matcher(recorded, request("ID[]=3&ID[]=7&USER_DATA=Y", "application/x-www-form-urlencoded"))
-    bitrix_matcher(recorded, request("USER_DATA=Y&ID[0]=3&ID[1]=7", "application/x-www-form-urlencoded"))
+    bitrix_matcher(
+        recorded, request("ID[]=3&ID[]=7&USER_DATA=Y", "application/x-www-form-urlencoded")
+    )
+    bitrix_matcher(
+        recorded, request("USER_DATA=Y&ID[0]=3&ID[1]=7", "application/x-www-form-urlencoded")
+    )
     bitrix_matcher(recorded, Request("POST", URL + "?ID[]=3&ID[]=7&USER_DATA=Y", "", {}))
 
 
@@ -147,7 +157,11 @@ def test_every_encoding_of_the_same_call_matches_the_recording():
     [
         request(json.dumps({"ID": [3]}), "application/json"),
         request(json.dumps({"ID": "[3,7]", "USER_DATA": "Y"}), "application/json"),
-        request(json.dumps({"ID": [3, 7], "USER_DATA": "Y"}), "application/json", URL.replace("WEBHOOK_CODE", "b24conform0wrong0code")),
+        request(
+            json.dumps({"ID": [3, 7], "USER_DATA": "Y"}),
+            "application/json",
+            URL.replace("WEBHOOK_CODE", "b24conform0wrong0code"),
+        ),
     ],
 )
 def test_different_calls_do_not_match(other):
@@ -158,12 +172,16 @@ def test_different_calls_do_not_match(other):
 
 # -- scrubbing ----------------------------------------------------------------------------------
 
-MANAGER = json.loads(load_spec().method("im.department.get").examples[1]["text"])["result"][1]["manager_user_data"]
+MANAGER = json.loads(load_spec().method("im.department.get").examples[1]["text"])["result"][1][
+    "manager_user_data"
+]
 
 
 def test_fakes_keep_shape_and_format_and_the_same_person_gets_the_same_fake():
     scrubber = Scrubber({"c0de": "WEBHOOK_CODE"})
-    fake = scrubber.json({"result": [{"manager_user_data": MANAGER}, {"manager_user_data": MANAGER}]})
+    fake = scrubber.json(
+        {"result": [{"manager_user_data": MANAGER}, {"manager_user_data": MANAGER}]}
+    )
     first, second = (r["manager_user_data"] for r in fake["result"])
     assert first == second
     assert first["id"] == MANAGER["id"] and first["departments"] == MANAGER["departments"]
@@ -181,5 +199,9 @@ def test_another_recording_gets_other_fakes():
 
 
 def test_department_names_are_not_personal_data():
-    department = {"id": 3, "name": "Finance Department", "full_name": "Finance Department / mysite.com"}
+    department = {
+        "id": 3,
+        "name": "Finance Department",
+        "full_name": "Finance Department / mysite.com",
+    }
     assert Scrubber({}).json(department) == department
