@@ -364,7 +364,7 @@ class _Builder:
         # roughly one department in five is headless; the chain's first two and one depth-3
         # department always have heads (the head role and depth-dependent faults need them).
         for dep in deps[1:]:
-            headless = rng.random() < 0.2 and dep.id not in (deps[1].id, deps[3].id)
+            headless = rng.random() < 0.2 and dep not in deps[1:4:2]
             if headless:
                 continue
             head = self.make_user(position=f"Head of {dep.name}")
