@@ -378,7 +378,7 @@ class Session:
         if case.kind == "valid":
             self.sent_params.setdefault(case.method, set()).update(case.call.params)
         if not response.answered and (
-            response.throttled or response.via_batch or response.failure == "request budget used up"
+            response.throttled or response.via_batch or response.not_sent
         ):
             reason = "throttled" if response.throttled else response.failure or "unanswered"
             self.not_checked.append(

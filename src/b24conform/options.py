@@ -126,6 +126,24 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
     (
+        "target",
+        "--ca-bundle",
+        {
+            "metavar": "FILE",
+            "type": Path,
+            "help": "trust this CA certificate (PEM) for HTTPS, e.g. a `b24conform portal --tls` one",
+        },
+    ),
+    (
+        "limits",
+        "--max-time",
+        {
+            "metavar": "SECONDS",
+            "type": float,
+            "help": "stop sending after this long; what is left is reported as not checked",
+        },
+    ),
+    (
         "check",
         "--docs",
         {
@@ -278,6 +296,8 @@ def to_run_options(
             rate_limit=get("rate_limit"),
             max_requests=get("max_requests"),
             timeout=get("timeout"),
+            max_time=get("max_time"),
+            ca_bundle=str(get("ca_bundle")) if get("ca_bundle") else None,
             portal_profile=get("portal_profile"),
             portal_faults=tuple(get("portal_fault") or ()),
             portal_seed=get("portal_seed"),

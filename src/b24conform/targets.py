@@ -8,6 +8,7 @@ printable description with no secret in it.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ class TargetOptions:
     rate_limit: RateLimit | None = None
     max_requests: int | None = None
     timeout: float = 30.0
+    max_time: float | None = None
     ca_bundle: str | None = None
     # the bundled reference portal
     portal_profile: str = "docs"
@@ -67,6 +69,7 @@ def _client(credentials, options: TargetOptions, verify: bool | str = True, **kw
         rate_limit=options.rate_limit,
         timeout=options.timeout,
         max_requests=options.max_requests,
+        deadline=time.monotonic() + options.max_time if options.max_time else None,
         verify=options.ca_bundle or verify,
         **kw,
     )

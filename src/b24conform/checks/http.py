@@ -37,9 +37,7 @@ def is_error(exchange: Exchange) -> bool:
 @check("answered", "Every call gets an answer within the time limit")
 def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
-    if response.failure is None or response.throttled or response.via_batch:
-        return
-    if response.failure == "request budget used up":
+    if response.failure is None or response.throttled or response.via_batch or response.not_sent:
         return
     yield Finding(
         kind="server_error",

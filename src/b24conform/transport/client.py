@@ -92,6 +92,7 @@ class Client:
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
         max_requests: int | None = None,
+        deadline: float | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         stats: ClientStats | None = None,
@@ -103,6 +104,7 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.max_requests = max_requests
+        self.deadline = deadline
         self.session = session or requests.Session()
         self.session.verify = verify
         self.sleep = sleep
@@ -121,6 +123,7 @@ class Client:
             retry=self.retry,
             verify=self.session.verify,
             max_requests=self.max_requests,
+            deadline=self.deadline,
             session=self.session,
             sleep=self.sleep,
             stats=self.stats,
@@ -169,7 +172,10 @@ class Client:
         while True:
             if self.max_requests is not None and self.stats.requests >= self.max_requests:
                 self.stats.refused_by_budget += 1
-                return Response(status=None, failure="request budget used up", attempts=attempts)
+                return Response(status=None, failure="request budget used up", not_sent=True)
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.stats.refused_by_budget += 1
+                return Response(status=None, failure="run time limit reached", not_sent=True)
             if self.bucket:
                 self.bucket.acquire()
             attempts += 1
@@ -297,7 +303,13 @@ def split_batch(response: Response, keys: Iterable[str]) -> list[Response]:
             "throttled" if response.throttled else "batch answer unusable"
         )
         return [
-            Response(status=None, failure=reason, throttled=response.throttled, via_batch=True)
+            Response(
+                status=None,
+                failure=reason,
+                throttled=response.throttled,
+                not_sent=response.not_sent,
+                via_batch=True,
+            )
             for _ in keys
         ]
     results = _member(envelope, "result")

@@ -62,6 +62,8 @@ class Response:
     failure: str | None = None
     throttled: bool = False
     via_batch: bool = False
+    #: never sent: the run's request budget or time limit was used up first
+    not_sent: bool = False
     attempts: int = 1
     elapsed: float = 0.0
 
