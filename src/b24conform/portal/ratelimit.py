@@ -45,7 +45,8 @@ class TimeBudget:
     """Seconds of method time used per (credential, method) over the last ten minutes.
 
     ``limit`` ``None`` means no limit (the sum is still reported in ``time.operating``).
-    A running total per key keeps every call O(1) amortised, even at thousands of calls/s.
+    A running total per key and one entry per second keep every call O(1) amortised and the
+    memory bounded, even at thousands of calls per second.
     """
 
     def __init__(self, limit: float | None) -> None:
@@ -76,7 +77,11 @@ class TimeBudget:
         with self._lock:
             total = self._used(key, now) + cost
             entries = self._entries[key]
-            entries.append((now, cost))
+            second = float(int(now))  # one entry per second keeps memory bounded at any rate
+            if entries and entries[-1][0] == second:
+                entries[-1] = (second, entries[-1][1] + cost)
+            else:
+                entries.append((second, cost))
             self._totals[key] = total
             reset_at = int(entries[0][0] + BUDGET_WINDOW)
         return round(total, 6), reset_at
