@@ -467,7 +467,7 @@ _FAULTS = (
     Fault(
         "json_suffix_without_time",
         "the time object is missing, but only when the method is called with the .json suffix",
-        ((GET, "envelope", "/time"),),
+        ((GET, "missing_field", "/time"),),
         envelope=_suffix_without_time,
     ),
     Fault(
