@@ -20,7 +20,7 @@ from typing import Any
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
 from b24conform.cases import Case, Exchange, Expectation
-from b24conform.checks import CHECKS, CheckContext
+from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
@@ -145,6 +145,7 @@ class Session:
         self.sent_params: dict[str, set[str]] = {}
         self.checks_run: dict[str, set[str]] = {}
         self.cases_per_check: dict[tuple[str, str], int] = {}
+        self._applicable: dict[str, tuple[str, ...]] = {}
 
     @property
     def client(self) -> Client:
@@ -390,7 +391,7 @@ class Session:
         self.answered += 1
         failed = False
         reproduce = None
-        for name in checks or tuple(CHECKS):
+        for name in checks or self.checks_for(case.method):
             check = CHECKS[name]
             findings = list(check.run(self.context, exchange))
             counted = (case.method, name)
@@ -426,9 +427,15 @@ class Session:
 
     # -- the end ------------------------------------------------------------------------------
 
+    def checks_for(self, method: str) -> tuple[str, ...]:
+        if method not in self._applicable:
+            self._applicable[method] = applicable_checks(self.spec, method)
+        return self._applicable[method]
+
     def finish(self, contracts: list[MethodContract]) -> None:
         for contract in contracts:
-            for check in CHECKS.values():
+            for name in self.checks_for(contract.name):
+                check = CHECKS[name]
                 if check.finish is None:
                     continue
                 for finding, exchange in check.finish(self.context, contract.name):

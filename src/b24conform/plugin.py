@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from b24conform.baseline import failing
-from b24conform.checks import CHECKS
+from b24conform.checks import applicable_checks
 from b24conform.engine import Outcome, run
 from b24conform.errors import B24ConformError
 from b24conform.options import OPTIONS, dest, to_run_options
+from b24conform.spec import load_spec
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,8 +30,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per check that judges the suite module's METHOD under the chosen docs revision."""
     if "b24_check" in metafunc.fixturenames:
-        metafunc.parametrize("b24_check", sorted(CHECKS), ids=str)
+        method = getattr(metafunc.module, "METHOD", None)
+        try:
+            spec = load_spec(metafunc.config.getoption("b24_docs"))
+        except B24ConformError as exc:
+            raise pytest.UsageError(f"b24conform: {exc}") from None
+        names = sorted(applicable_checks(spec, method)) if method in spec.methods else []
+        metafunc.parametrize("b24_check", names, ids=str)
 
 
 @pytest.fixture(scope="session")

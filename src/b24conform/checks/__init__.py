@@ -7,6 +7,6 @@ answers. Run-wide checks (consistency across calls, the docs' own examples) have
 """
 
 from b24conform.checks import docs, http, rules, schema, siblings  # noqa: F401  (registers the checks)
-from b24conform.checks.registry import CHECKS, Check, CheckContext, check
+from b24conform.checks.registry import CHECKS, Check, CheckContext, applicable_checks, check
 
-__all__ = ["CHECKS", "Check", "CheckContext", "check"]
+__all__ = ["CHECKS", "Check", "CheckContext", "applicable_checks", "check"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.deviations import Finding
-from b24conform.spec import MethodContract, Spec
+from b24conform.spec import MethodContract, Spec, available_revisions, load_spec
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
 FinishFunction = Callable[["CheckContext", str], Iterable[tuple[Finding, Exchange | None]]]
@@ -46,6 +47,28 @@ def finisher(name: str) -> Callable[[FinishFunction], FinishFunction]:
         return function
 
     return register
+
+
+@functools.cache
+def rule_checks() -> frozenset[str]:
+    """Checks that judge a documented rule: those named by some contract of some revision."""
+    return frozenset(
+        rule["check"]
+        for revision in available_revisions()
+        for contract in load_spec(revision).methods.values()
+        for rule in contract.raw.get("rules", [])
+    )
+
+
+def applicable_checks(spec: Spec, method: str) -> tuple[str, ...]:
+    """The checks that judge a method: the platform's, and the rules its contract names.
+
+    A rule check judges only the methods whose contract names it, so no report (nor JUnit file,
+    nor pytest run) lists a check as passed where it could not have failed.
+    """
+    contract = spec.methods.get(method)
+    named = {r["check"] for r in contract.raw.get("rules", [])} if contract else set()
+    return tuple(name for name in CHECKS if name not in rule_checks() or name in named)
 
 
 @dataclass

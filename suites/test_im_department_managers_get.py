@@ -1,0 +1,9 @@
+"""im.department.managers.get against its documentation (platform.md §6): one test per check."""
+
+from b24conform.plugin import assert_conforms
+
+METHOD = "im.department.managers.get"
+
+
+def test_im_department_managers_get(b24_outcome, b24_check):
+    assert_conforms(b24_outcome, METHOD, b24_check)
