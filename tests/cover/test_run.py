@@ -129,3 +129,22 @@ def test_a_broken_live_answer_is_caught(break_it, expected):
     document = live_run(break_it)
     found = {(d["kind"], d["location"]) for d in document["deviations"] if d["severity"] == "error"}
     assert expected in found
+
+
+def test_https_portal_is_trusted_only_when_told(tmp_path):
+    from b24conform.errors import TargetUnavailable
+    from b24conform.portal import ReferencePortal
+
+    with ReferencePortal(tls=True) as portal:
+        webhook = portal.webhook_url("employee")
+        assert webhook.startswith("https://")
+        with pytest.raises(TargetUnavailable, match="TLS error"):
+            run(RunOptions(target=TargetOptions(webhook=webhook, rate_limit=None), max_examples=10))
+        bundle = tmp_path / "ca.pem"
+        bundle.write_bytes(portal.ca_cert_pem)
+        target = TargetOptions(webhook=webhook, rate_limit=None, ca_bundle=str(bundle))
+        document = run(
+            RunOptions(target=target, methods=("im.department.get",), max_examples=20)
+        ).document
+    assert serious(document) == []
+    assert document["run"]["mode"] == "live"

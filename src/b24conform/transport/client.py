@@ -106,7 +106,8 @@ class Client:
         self.max_requests = max_requests
         self.deadline = deadline
         self.session = session or requests.Session()
-        self.session.verify = verify
+        # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's
+        self.verify = verify
         self.sleep = sleep
         self.stats = stats if stats is not None else ClientStats()
         self.blocked_methods: set[str] = set()
@@ -121,7 +122,7 @@ class Client:
             bucket=self.bucket,
             timeout=self.timeout,
             retry=self.retry,
-            verify=self.session.verify,
+            verify=self.verify,
             max_requests=self.max_requests,
             deadline=self.deadline,
             session=self.session,
@@ -217,13 +218,16 @@ class Client:
         try:
             if transport == "query":
                 query = encode_query(payload)
-                http = self.session.get(f"{url}?{query}" if query else url, timeout=self.timeout)
+                http = self.session.get(
+                    f"{url}?{query}" if query else url, timeout=self.timeout, verify=self.verify
+                )
             elif transport == "form":
                 http = self.session.post(
                     url,
                     data=encode_query(payload),
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
+                    verify=self.verify,
                 )
             else:
                 http = self.session.post(
@@ -231,6 +235,7 @@ class Client:
                     data=json.dumps(payload),
                     headers={"Content-Type": "application/json", "Accept": "application/json"},
                     timeout=self.timeout,
+                    verify=self.verify,
                 )
             body = http.content
         except requests.Timeout:
