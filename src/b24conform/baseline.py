@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.deviations import FORMAT as DEVIATIONS_FORMAT
+from b24conform.deviations import blocks
 from b24conform.errors import UsageError
 
-DEVIATIONS_FORMAT = "b24conform.deviations/1"
 ACCEPTED_FORMAT = "b24conform.accepted/1"
-FAIL_ON = ("error", "warning", "info", "never")
-RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass
@@ -77,14 +76,7 @@ def _observation_key(observation: dict[str, Any]) -> str:
 
 def failing(document: dict[str, Any], fail_on: str) -> list[dict[str, Any]]:
     """The deviations that fail the run: new ones at or above the `fail_on` severity."""
-    if fail_on == "never":
-        return []
-    limit = RANK[fail_on]
-    return [
-        d
-        for d in document["deviations"]
-        if d.get("baseline") != "known" and RANK.get(d["severity"], 0) <= limit
-    ]
+    return [d for d in document["deviations"] if blocks(d, fail_on)]
 
 
 def exit_code(document: dict[str, Any], fail_on: str) -> int:

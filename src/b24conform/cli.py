@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from b24conform import __version__
-from b24conform.baseline import FAIL_ON, exit_code
-from b24conform.engine import Progress, load_document, run
+from b24conform.baseline import exit_code
+from b24conform.deviations import FAIL_ON
+from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
 from b24conform.options import add_to_argparse, to_run_options
+from b24conform.report import ReportError, load_document
 
 
 class Parser(argparse.ArgumentParser):
@@ -162,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except B24ConformError as exc:
         print(f"b24conform: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ReportError as exc:
+        print(f"b24conform: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(
             "b24conform: interrupted before anything was checked; nothing written", file=sys.stderr

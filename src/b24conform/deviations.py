@@ -15,8 +15,10 @@ from typing import Any
 from b24conform.spec import DocRef
 from b24conform.transport import Call
 
+FORMAT = "b24conform.deviations/1"
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+FAIL_ON = ("error", "warning", "info", "never")
 KINDS = (
     "status_code",
     "content_type",
@@ -55,6 +57,14 @@ class Finding:
     @property
     def effective_severity(self) -> str:
         return self.severity or DEFAULT_SEVERITY.get(self.kind, "error")
+
+
+def blocks(deviation: dict[str, Any], fail_on: str) -> bool:
+    """Whether a deviation (as in deviations.json) fails the gate: new, at or above `fail_on`."""
+    if fail_on == "never" or deviation.get("baseline") == "known":
+        return False
+    rank = SEVERITY_RANK.get(deviation.get("severity", ""), len(SEVERITY_RANK))
+    return rank <= SEVERITY_RANK[fail_on]
 
 
 def deviation_id(method: str, check: str, kind: str, location: str) -> str:

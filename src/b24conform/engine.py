@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from b24conform import __version__
@@ -24,14 +23,13 @@ from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
-from b24conform.deviations import DeviationLog
-from b24conform.errors import TargetUnavailable, UsageError
+from b24conform.deviations import FORMAT, DeviationLog
+from b24conform.errors import TargetUnavailable
 from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
 from b24conform.spec import DocRef, MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
-FORMAT = "b24conform.deviations/1"
 DEFAULT_METHODS = (
     "im.department.get",
     "im.department.managers.get",
@@ -532,13 +530,3 @@ def _unique_observations(observations: list[Any]) -> list[dict[str, Any]]:
         seen.values(),
         key=lambda o: (o["method"], o["probe"], json.dumps(o["request"], sort_keys=True)),
     )
-
-
-def load_document(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot be read as a deviations log ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UsageError(f"{path}: not a {FORMAT} log")
-    return data

@@ -116,31 +116,27 @@ def requested_ids(params: dict[str, Any]) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, list) else ()
 
 
+def valid_case(contract: MethodContract, params: dict[str, Any], name: str = "valid") -> Case:
+    """A request the docs call valid, with what the rules need to know of it."""
+    return Case(
+        method=contract.name,
+        kind="valid",
+        name=name,
+        call=Call(contract.name, params, "batch"),
+        requested_ids=requested_ids(params),
+        user_data=params.get("USER_DATA") == "Y",
+    )
+
+
 def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> list[Case]:
-    return [
-        Case(
-            method=contract.name,
-            kind="valid",
-            name="valid",
-            call=Call(contract.name, params, "batch"),
-            requested_ids=requested_ids(params),
-            user_data=params.get("USER_DATA") == "Y",
-        )
-        for params in draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
-    ]
+    drawn = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
+    return [valid_case(contract, params) for params in drawn]
 
 
 def rule_cases(contract: MethodContract) -> list[Case]:
     """Requests outside the generated range whose answer a documented rule fixes (LIMIT > 50)."""
     return [
-        Case(
-            method=contract.name,
-            kind="valid",
-            name=item["name"],
-            call=Call(contract.name, item["params"], "batch"),
-            requested_ids=requested_ids(item["params"]),
-            user_data=item["params"].get("USER_DATA") == "Y",
-        )
+        valid_case(contract, item["params"], item["name"])
         for item in contract.raw.get("rule_cases", [])
     ]
 

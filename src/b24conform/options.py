@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from b24conform.baseline import FAIL_ON, Baseline
+from b24conform.baseline import Baseline
+from b24conform.deviations import FAIL_ON
 from b24conform.engine import DEFAULT_METHODS, Progress, RunOptions
 from b24conform.errors import UsageError
 from b24conform.targets import TargetOptions

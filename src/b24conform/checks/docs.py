@@ -33,6 +33,15 @@ def _docs(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | 
 
 
 def docs_findings(method: str) -> Iterator[Finding]:
+    """Each contradiction of the pages once (one schema error can surface through several branches)."""
+    seen: set[tuple[str, str]] = set()
+    for finding in _docs_findings(method):
+        if (finding.location, finding.message) not in seen:
+            seen.add((finding.location, finding.message))
+            yield finding
+
+
+def _docs_findings(method: str) -> Iterator[Finding]:
     contracts = []
     for revision in available_revisions():
         spec = load_spec(revision)

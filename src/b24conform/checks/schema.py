@@ -34,7 +34,9 @@ def _describe(schema: Any) -> Any:
         return schema
     if "anyOf" in schema:
         return " or ".join(str(_describe(s)) for s in schema["anyOf"])
-    for key in ("const", "type", "format", "pattern", "$ref"):
+    if "pattern" in schema:
+        return f"string matching {schema['pattern']}"
+    for key in ("const", "type", "format", "$ref"):
         if key in schema:
             if key == "type" and "format" in schema:
                 return f"{schema['type']} ({schema['format']})"

@@ -19,25 +19,10 @@ from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from b24conform import __version__
-from b24conform.report.json import SEVERITIES, blocks, fail_on, ordered
+from b24conform.deviations import SEVERITIES, blocks
+from b24conform.report.json import fail_on, ordered
 
 TEMPLATES = Path(__file__).parent / "templates"
-KINDS = (
-    "status_code",
-    "content_type",
-    "not_json",
-    "envelope",
-    "missing_field",
-    "undocumented_field",
-    "type_mismatch",
-    "format_mismatch",
-    "error_code",
-    "rejected_valid_input",
-    "accepted_invalid_input",
-    "invariant",
-    "server_error",
-    "docs_inconsistency",
-)
 COVERAGE_ORDER = {"parameter": 0, "field": 1, "error": 2, "rule": 3}
 COVERAGE_STATUSES = ("passed", "not_exercised", "failed")
 OPEN_ALL_UP_TO = 25  # deviations shown expanded when there are at most this many

@@ -11,10 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-FORMAT = "b24conform.deviations/1"
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-FAIL_ON = ("error", "warning", "info", "never")
+from b24conform.deviations import FAIL_ON, FORMAT, SEVERITY_RANK
+
 DEFAULT_FAIL_ON = "error"
 
 _REQUIRED_DEVIATION = ("id", "method", "check", "kind", "severity", "location", "message")
@@ -111,14 +109,6 @@ def _type(value: Any) -> str:
 def fail_on(document: dict[str, Any]) -> str:
     value = (document.get("run") or {}).get("fail_on") or DEFAULT_FAIL_ON
     return value if value in FAIL_ON else DEFAULT_FAIL_ON
-
-
-def blocks(deviation: dict[str, Any], threshold: str) -> bool:
-    """Whether a deviation fails the gate: not known in the baseline, and at or above threshold."""
-    if threshold == "never" or deviation.get("baseline") == "known":
-        return False
-    rank = SEVERITY_RANK.get(deviation.get("severity", ""), len(SEVERITY_RANK))
-    return rank <= SEVERITY_RANK[threshold]
 
 
 def ordered(deviations: list[dict[str, Any]]) -> list[dict[str, Any]]:

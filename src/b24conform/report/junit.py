@@ -12,7 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from b24conform.report.json import blocks, fail_on, ordered
+from b24conform.deviations import blocks
+from b24conform.report.json import fail_on, ordered
 
 # Characters XML 1.0 cannot carry at all (not even escaped): replaced by U+FFFD.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
