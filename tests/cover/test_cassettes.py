@@ -205,3 +205,15 @@ def test_department_names_are_not_personal_data():
         "full_name": "Finance Department / mysite.com",
     }
     assert Scrubber({}).json(department) == department
+
+
+def test_an_oauth_run_records_and_replays_without_its_token(tmp_path):
+    folder = tmp_path / "oauth"
+    with ReferencePortal() as portal:
+        token = portal.oauth_token("employee")
+        target = TargetOptions(oauth_portal=portal.base_url, oauth_token=token, record=folder)
+        live = run_on(target, methods=("im.department.get",)).document
+    assert token not in "".join(p.read_text() for p in folder.iterdir())
+    replay = run_on(TargetOptions(cassette=folder)).document
+    assert [d["id"] for d in replay["deviations"]] == [d["id"] for d in live["deviations"]]
+    assert replay["summary"]["cases"] == live["summary"]["cases"]
