@@ -91,8 +91,8 @@ class Response:
         if isinstance(body, dict) and "error" in body:
             data["error"] = body.get("error")
         elif isinstance(body, dict) and "result" in body:
-            result = body["result"]
-            data["result"] = _shape(result)
+            data["result"] = _shape(body["result"])
+            data.update({k: body[k] for k in ("total", "next") if k in body})
         else:
             data["body"] = "not JSON" if not self.is_json else type(body).__name__
         return data
