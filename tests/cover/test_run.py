@@ -148,3 +148,14 @@ def test_https_portal_is_trusted_only_when_told(tmp_path):
         ).document
     assert serious(document) == []
     assert document["run"]["mode"] == "live"
+
+
+def test_docs_coverage_tells_failed_from_not_looked_at():
+    faulty = reference_run(portal_faults=("missing_full_name",)).document
+    status = {(c["category"], c["item"]): c["status"] for c in faulty["coverage"]}
+    assert status[("field", "/result/*/full_name")] == "failed"
+    assert status[("field", "/result/*/name")] == "passed"
+    assert status[("error", "ACCESS_ERROR")] == "passed"  # the bundled portal has an extranet user
+    live = {(c["category"], c["item"]): c["status"] for c in live_run()["coverage"]}
+    assert live[("error", "ACCESS_ERROR")] == "not_exercised"  # no --extranet-webhook given
+    assert live[("field", "/result/*/manager_user_data/phones/inner_phone")] == "passed"
