@@ -9,7 +9,7 @@ from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.deviations import Finding
-from b24conform.spec import MethodContract, Spec, available_revisions, load_spec
+from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, load_spec
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
 FinishFunction = Callable[["CheckContext", str], Iterable[tuple[Finding, Exchange | None]]]
@@ -100,6 +100,11 @@ class CheckContext:
 
     def contract(self, method: str) -> MethodContract:
         return self.spec.method(method)
+
+    def rule(self, method: str, name: str) -> DocRef | None:
+        """The doc line of a rule the method's contract states, or None when it states none."""
+        contract = self.spec.methods.get(method)
+        return contract.rule_doc(name) if contract and contract.has_rule(name) else None
 
     def documents(self, method: str) -> bool:
         """Whether the judged revision has a contract for this method (platform probes have none)."""

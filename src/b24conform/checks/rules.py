@@ -15,7 +15,6 @@ from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
 from b24conform.checks.registry import CheckContext, check, finisher
 from b24conform.deviations import Finding
-from b24conform.spec import DocRef
 
 DURATION_TOLERANCE = 1e-3  # seconds: the docs' examples agree to 1e-10; floats are printed rounded
 
@@ -32,21 +31,14 @@ def _departments(ctx: CheckContext, exchange: Exchange) -> list[dict[str, Any]] 
     return [item for item in result if isinstance(item, dict)]
 
 
-def _rule(ctx: CheckContext, exchange: Exchange, name: str) -> DocRef | None:
-    if not ctx.documents(exchange.case.method):
-        return None
-    contract = ctx.contract(exchange.case.method)
-    return contract.rule_doc(name) if contract.has_rule(name) else None
-
-
 @check("user_data", "manager_user_data comes exactly when USER_DATA=Y asks for it")
 def user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
     if items is None:
         return
     asked = exchange.case.user_data
-    only_when_asked = _rule(ctx, exchange, "user_data_only_when_asked")
-    when_asked = _rule(ctx, exchange, "user_data_when_asked")
+    only_when_asked = ctx.rule(exchange.case.method, "user_data_only_when_asked")
+    when_asked = ctx.rule(exchange.case.method, "user_data_when_asked")
     for item in items:
         has = "manager_user_data" in item
         if has and not asked and only_when_asked:
@@ -72,7 +64,7 @@ def user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 @check("manager_id", "manager_user_data.id is the department's manager_user_id")
 def manager_id(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
-    doc = _rule(ctx, exchange, "manager_id_matches")
+    doc = ctx.rule(exchange.case.method, "manager_id_matches")
     if items is None or doc is None:
         return
     for item in items:
@@ -98,8 +90,8 @@ def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Fin
         return
     requested = set(exchange.case.requested_ids)
     ids = [item.get("id") for item in items]
-    only = _rule(ctx, exchange, "only_requested_departments")
-    once = _rule(ctx, exchange, "each_department_once")
+    only = ctx.rule(exchange.case.method, "only_requested_departments")
+    once = ctx.rule(exchange.case.method, "each_department_once")
     if only:
         extra = [i for i in ids if i not in requested]
         if extra:
@@ -135,15 +127,12 @@ def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Fin
 
 @check("time", "The time object is consistent: finish >= start, duration = finish - start")
 def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    if not exchange.response.answered or not is_success(exchange):
-        return
-    if not ctx.documents(exchange.case.method):
+    doc = ctx.rule(exchange.case.method, "time_consistent")
+    if doc is None or not exchange.response.answered or not is_success(exchange):
         return
     timing = exchange.response.json.get("time")
-    contract = ctx.contract(exchange.case.method)
-    if not isinstance(timing, dict) or not contract.has_rule("time_consistent"):
+    if not isinstance(timing, dict):
         return
-    doc = contract.rule_doc("time_consistent")
     start, finish, duration = (timing.get(k) for k in ("start", "finish", "duration"))
     if not all(_number(v) for v in (start, finish)):
         return
@@ -179,7 +168,8 @@ CONSISTENT_FIELDS = ("name", "full_name", "manager_user_id")
 @check("consistency", "The same department reads the same over every call and transport")
 def consistency(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
-    if items is None or not ctx.contract(exchange.case.method).has_rule("consistent_across_calls"):
+    doc = ctx.rule(exchange.case.method, "consistent_across_calls")
+    if items is None or doc is None:
         return
     first: dict[Any, tuple[dict[str, Any], Exchange]] = ctx.bucket(
         f"consistency:{exchange.case.method}", dict
@@ -198,7 +188,7 @@ def consistency(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
                     message=f"department {item.get('id')}: {name} was {before[name]!r} "
                     f"(over {earlier.case.call.transport}), now {item[name]!r} "
                     f"(over {exchange.case.call.transport})",
-                    doc=ctx.contract(exchange.case.method).rule_doc("consistent_across_calls"),
+                    doc=doc,
                     expected=before[name],
                     actual=item[name],
                 )

@@ -28,7 +28,6 @@ from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
 from b24conform.checks.registry import CheckContext, check, finisher
 from b24conform.deviations import Finding
-from b24conform.spec import DocRef
 
 GET = "im.department.get"
 MANAGERS = "im.department.managers.get"
@@ -49,13 +48,6 @@ STABLE_USER_FIELDS = (
     "type",
 )
 WALKS = "paging:walks"
-
-
-def _rule(ctx: CheckContext, method: str, name: str) -> DocRef | None:
-    if not ctx.documents(method):
-        return None
-    contract = ctx.contract(method)
-    return contract.rule_doc(name) if contract.has_rule(name) else None
 
 
 def _valid_result(ctx: CheckContext, exchange: Exchange) -> Any:
@@ -82,7 +74,7 @@ def _keyed(result: Any) -> dict[str, Any] | None:
 
 @check("sibling_keys", "A department-keyed result holds only the departments asked for")
 def sibling_keys(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    doc = _rule(ctx, exchange.case.method, "keys_are_requested_departments")
+    doc = ctx.rule(exchange.case.method, "keys_are_requested_departments")
     keyed = _keyed(_valid_result(ctx, exchange)) if doc else None
     if not keyed:
         return
@@ -125,7 +117,7 @@ def _is_id(value: Any) -> bool:
 
 @check("sibling_user_data", "USER_DATA=Y gives user objects, otherwise user ids, never a mix")
 def sibling_user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    doc = _rule(ctx, exchange.case.method, "ids_or_users_by_user_data")
+    doc = ctx.rule(exchange.case.method, "ids_or_users_by_user_data")
     if doc is None:
         return
     result = _valid_result(ctx, exchange)
@@ -188,7 +180,7 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     nxt = body.get("next")
     remaining = max(0, total - page.offset)
     more = page.offset + len(result) < total
-    only_when = _rule(ctx, method, "next_only_when_another_page")
+    only_when = ctx.rule(method, "next_only_when_another_page")
     if only_when and ("next" in body) != more:
         yield Finding(
             kind="invariant",
@@ -200,7 +192,7 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             expected="present" if more else "absent",
             actual=nxt if "next" in body else "absent",
         )
-    is_offset = _rule(ctx, method, "next_is_next_offset")
+    is_offset = ctx.rule(method, "next_is_next_offset")
     if is_offset and more and "next" in body and nxt != page.offset + len(result):
         yield Finding(
             kind="invariant",
@@ -211,8 +203,8 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             expected=page.offset + len(result),
             actual=nxt,
         )
-    cap = _rule(ctx, method, "limit_at_most_50")
-    default = _rule(ctx, method, "limit_default_10")
+    cap = ctx.rule(method, "limit_at_most_50")
+    default = ctx.rule(method, "limit_default_10")
     doc = (default if page.asked_limit is None else None) or cap
     if doc and len(result) > page.limit:
         yield Finding(
@@ -259,7 +251,7 @@ def walk_bound(total: int, limit: int) -> int:
 
 @finisher("paging")
 def _walks(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
-    doc = _rule(ctx, method, "walk_yields_total")
+    doc = ctx.rule(method, "walk_yields_total")
     for walk in ctx.state.get(WALKS, []):
         if walk.method != method or doc is None or not walk.exchanges:
             continue
@@ -273,7 +265,7 @@ def _walks(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange |
                     f"{len(walk.exchanges)} pages"
                     + (" without advancing" if walk.stopped == "stuck" else "")
                     + f" (total {walk.total})",
-                    doc=_rule(ctx, method, "next_only_when_another_page") or doc,
+                    doc=ctx.rule(method, "next_only_when_another_page") or doc,
                     expected="no next on the last page",
                     actual=last.response.json.get("next"),
                 ),
@@ -359,7 +351,7 @@ def _agree(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange |
     seen: Seen | None = ctx.state.get("cross_method")
     if seen is None:
         return
-    heads_doc = _rule(ctx, method, "heads_agree_with_department_get")
+    heads_doc = ctx.rule(method, "heads_agree_with_department_get")
     if heads_doc:
         for department, (named, exchange) in sorted(seen.named.items()):
             if department not in seen.heads:
@@ -379,7 +371,7 @@ def _agree(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange |
                     ),
                     exchange,
                 )
-    users_doc = _rule(ctx, method, "users_agree_across_methods")
+    users_doc = ctx.rule(method, "users_agree_across_methods")
     if users_doc is None:
         return
     for user_id, by_method in sorted(seen.users.items()):
