@@ -169,3 +169,22 @@ def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path)
     finally:
         portal.terminate()
         portal.wait(timeout=10)
+
+
+def test_the_progress_line_rewrites_itself_on_a_terminal():
+    import io
+
+    from b24conform.cli import ProgressLine
+    from b24conform.engine import Progress
+
+    stream = io.StringIO()
+    line = ProgressLine(stream)
+    line(Progress(1, 10, 1, 0))
+    line(Progress(2, 10, 1, 0))  # within 0.1 s of the last: skipped
+    line(Progress(10, 10, 3, 2))  # the last one is always shown
+    line.clear()
+    text = stream.getvalue()
+    assert text.count("\r") == 3
+    assert "1/10 cases · 1 requests · 0 deviations" in text
+    assert "10/10 cases · 3 requests · 2 deviations" in text
+    assert "2/10" not in text
