@@ -96,9 +96,16 @@ def live_run(portal_setup=None, **kw):
     return outcome.document
 
 
-def test_the_docs_own_answers_conform():
+DATES_OFF = {
+    ("warning", "invariant", "/time/date_start"),
+    ("warning", "invariant", "/time/date_finish"),
+}
+
+
+def test_the_docs_own_answers_conform_but_for_their_dates():
+    """The page's examples print date_start two hours off start: a warning, nothing else."""
     document = live_run()
-    assert serious(document) == []
+    assert {(d["severity"], d["kind"], d["location"]) for d in serious(document)} == DATES_OFF
     assert document["run"]["mode"] == "live" and document["run"]["target"] == "acme.bitrix24.com"
     assert document["run"]["revision"]["rest"] == 32
 

@@ -38,7 +38,16 @@ def test_the_reference_recording_replays_offline_and_conforms(no_network):
 def test_the_docs_own_example_exchanges_conform_to_the_schemas_built_from_them(no_network):
     document = replay("docs-examples")
     assert document["summary"]["cases"] == 6
-    assert [d for d in document["deviations"] if d["severity"] != "info"] == []
+    serious = {
+        (d["method"], d["severity"], d["location"])
+        for d in document["deviations"]
+        if d["severity"] != "info"
+    }
+    # the im.department.get page prints date_start two hours off start; platform.md's examples agree
+    assert serious == {
+        ("im.department.get", "warning", "/time/date_start"),
+        ("im.department.get", "warning", "/time/date_finish"),
+    }
     kinds = {(d["method"], d["location"]) for d in document["deviations"]}
     assert (
         "im.department.employees.get",

@@ -14,6 +14,7 @@ from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.registry import CheckContext, check, finisher
+from b24conform.checks.rules import dates_agree
 from b24conform.checks.schema import _describe, schema_findings
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, MethodContract, available_revisions, load_spec
@@ -111,6 +112,21 @@ def example_findings(contract: MethodContract) -> Iterator[Finding]:
                     doc=doc,
                     expected=sorted(documented),
                     actual=value.get("error"),
+                )
+        timing = value.get("time") if isinstance(value, dict) else None
+        if (
+            example["kind"] == "response"
+            and isinstance(timing, dict)
+            and contract.has_rule("time_dates_agree")
+        ):
+            for finding in dates_agree(contract.rule_doc("time_dates_agree"), timing):
+                yield Finding(
+                    kind="docs_inconsistency",
+                    location=_where(doc, finding.location),
+                    message=f"{contract.revision} page: in the {example['name']} example, {finding.message}",
+                    doc=finding.doc,
+                    expected=finding.expected,
+                    actual=finding.actual,
                 )
         asked = (example.get("params") or {}).get("USER_DATA") == "Y"
         results = value.get("result") if isinstance(value, dict) else None

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
 from b24conform.checks.registry import CheckContext, check, finisher
 from b24conform.deviations import Finding
+from b24conform.spec import DocRef
 
 DURATION_TOLERANCE = 1e-3  # seconds: the docs' examples agree to 1e-10; floats are printed rounded
+DATE_TOLERANCE = 1.5  # seconds: dates are printed to the second, `start` may carry a fraction
 
 
 def _departments(ctx: CheckContext, exchange: Exchange) -> list[dict[str, Any]] | None:
@@ -127,14 +130,18 @@ def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Fin
 
 @check("time", "The time object is consistent: finish >= start, duration = finish - start")
 def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    doc = ctx.rule(exchange.case.method, "time_consistent")
-    if doc is None or not exchange.response.answered or not is_success(exchange):
+    if not exchange.response.answered or not is_success(exchange):
         return
     timing = exchange.response.json.get("time")
     if not isinstance(timing, dict):
         return
+    yield from durations_agree(ctx.rule(exchange.case.method, "time_consistent"), timing)
+    yield from dates_agree(ctx.rule(exchange.case.method, "time_dates_agree"), timing)
+
+
+def durations_agree(doc: DocRef | None, timing: dict[str, Any]) -> Iterator[Finding]:
     start, finish, duration = (timing.get(k) for k in ("start", "finish", "duration"))
-    if not all(_number(v) for v in (start, finish)):
+    if doc is None or not all(_number(v) for v in (start, finish)):
         return
     if finish < start:
         yield Finding(
@@ -156,6 +163,39 @@ def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             expected=round(finish - start, 6),
             actual=duration,
         )
+
+
+def dates_agree(doc: DocRef | None, timing: dict[str, Any]) -> Iterator[Finding]:
+    """`date_start`/`date_finish` name the instants `start`/`finish` give as Unix time.
+
+    A warning, not an error: the docs give both as "when the request started / finished" without
+    saying in so many words that they must agree, and the docs' own examples do not always agree.
+    """
+    if doc is None:
+        return
+    for unix, date in (("start", "date_start"), ("finish", "date_finish")):
+        instant, text = timing.get(unix), timing.get(date)
+        parsed = _instant(text)
+        if _number(instant) and parsed is not None and abs(parsed - instant) > DATE_TOLERANCE:
+            yield Finding(
+                kind="invariant",
+                location=f"/time/{date}",
+                message=f"time.{date} {text} is {parsed - instant:+.0f} s from time.{unix} {instant}",
+                doc=doc,
+                expected=datetime.fromtimestamp(instant, timezone.utc).isoformat(),
+                actual=text,
+                severity="warning",
+            )
+
+
+def _instant(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo else None
 
 
 def _number(value: Any) -> bool:
