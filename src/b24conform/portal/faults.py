@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from .methods import INVALID_FORMAT, Call, Reply, parse_ids, user_object, wants_user_data
@@ -244,6 +245,13 @@ def _on_time(method: str, change: Callable[[dict[str, Any]], None]) -> Hook:
             change(reply.body["time"])
 
     return hook
+
+
+def _dates_hours_off(time: dict[str, Any]) -> None:
+    """Keep the printed offset, move the wall-clock time: the instant is two hours later."""
+    for key in ("date_start", "date_finish"):
+        moment = datetime.fromisoformat(time[key])
+        time[key] = (moment + timedelta(hours=2)).isoformat()
 
 
 def _finish_before_start(time: dict[str, Any]) -> None:
@@ -549,6 +557,13 @@ _FAULTS = (
         "time.date_start is not ATOM: the UTC offset is missing",
         ((GET, "format_mismatch", "/time/date_start"),),
         envelope=_on_time(GET, lambda t: _set(t, "date_start", lambda v: str(v)[:19])),
+    ),
+    Fault(
+        "time_dates_hours_off",
+        "time.date_start/date_finish name an instant two hours off time.start/finish "
+        "(a server clock in the wrong zone, as the docs page's own examples show)",
+        ((GET, "invariant", "/time/date_start"), (GET, "invariant", "/time/date_finish")),
+        envelope=_on_time(GET, _dates_hours_off),
     ),
     Fault(
         "managers_empty_id_invalid_format",
