@@ -4,6 +4,7 @@ they claim (and only under the conditions they claim)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 import requests
@@ -44,7 +45,18 @@ def _time_shape(time):
         "order": time.get("finish", 0) >= time.get("start", 0),
         "duration": time.get("duration") == time.get("finish", 0) - time.get("start", 0),
         "dates": all(ATOM.match(str(time.get(k))) for k in ("date_start", "date_finish")),
+        "dates_agree": all(
+            _same_instant(time, u, d)
+            for u, d in (("start", "date_start"), ("finish", "date_finish"))
+        ),
     }
+
+
+def _same_instant(time, unix, date):
+    try:
+        return abs(datetime.fromisoformat(time[date]).timestamp() - time[unix]) < 2
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _normalise(value):
