@@ -86,7 +86,7 @@ class Response:
         """A short, comparable summary for observations of what the docs leave open."""
         if not self.answered:
             return {"answered": False, "reason": self.failure or "throttled"}
-        data: dict[str, Any] = {"status": self.status}
+        data: dict[str, Any] = {"status": self.status} if self.status is not None else {}
         body = self.json
         if isinstance(body, dict) and "error" in body:
             data["error"] = body.get("error")
