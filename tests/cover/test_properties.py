@@ -1,0 +1,92 @@
+"""Properties of the engine's own building blocks, checked with Hypothesis."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from b24conform.cassettes.scrub import Scrubber
+from b24conform.transport import RateLimit
+from b24conform.transport.encoding import canonical_text, decode_query, encode_query
+from b24conform.transport.ratelimit import LeakyBucket
+
+keys = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=8)
+scalars = st.one_of(st.integers(-(10**6), 10**6), st.text(min_size=1, max_size=12))
+values = st.one_of(scalars, st.lists(scalars, min_size=1, max_size=6))
+
+
+@given(st.dictionaries(keys, values, max_size=5))
+def test_php_query_encoding_round_trips_to_the_same_canonical_parameters(params):
+    assert canonical_text(decode_query(encode_query(params))) == canonical_text(params)
+
+
+@given(st.dictionaries(keys, values, min_size=2, max_size=5), st.randoms(use_true_random=False))
+def test_parameter_order_does_not_change_the_canonical_form(params, random):
+    items = list(params.items())
+    random.shuffle(items)
+    assert canonical_text(dict(items)) == canonical_text(params)
+
+
+@settings(max_examples=50)
+@given(
+    st.floats(0.5, 10),
+    st.integers(1, 60),
+    st.lists(st.floats(0, 3), min_size=1, max_size=120),
+)
+def test_the_bucket_never_lets_more_through_than_the_portal_would_accept(rate, burst, pauses):
+    """Whatever the pauses between calls, no window sees more than burst + rate * window."""
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+        def sleep(self, seconds):
+            self.now += seconds
+
+    clock = Clock()
+    bucket = LeakyBucket(RateLimit(rate, burst), margin=0, clock=clock, sleep=clock.sleep)
+    sent = []
+    for pause in pauses:
+        clock.now += pause
+        bucket.acquire()
+        sent.append(clock.now)
+    for i, start in enumerate(sent):
+        for j in range(i, len(sent)):
+            assert j - i + 1 <= burst + rate * (sent[j] - start) + 1e-6
+
+
+names = st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=10)
+phones = st.from_regex(r"\+?[0-9 ()-]{2,15}", fullmatch=True)
+
+
+@given(
+    names,
+    names,
+    st.emails(),
+    phones,
+    st.from_regex(r"(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])", fullmatch=True),
+)
+def test_fakes_keep_the_shape_and_never_the_value(first, last, email, phone, birthday):
+    scrubber = Scrubber({})
+    user = {
+        "id": 7,
+        "name": f"{first} {last}",
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "phones": {"personal_mobile": phone},
+        "birthday": birthday,
+        "avatar": "https://x.example/a.jpg",
+    }
+    fake = scrubber.person(user)
+    assert fake["id"] == 7
+    assert fake["name"] == f"{fake['first_name']} {fake['last_name']}"
+    assert re.fullmatch(r"user\.[0-9a-f]{10}@example\.com", fake["email"])
+    assert re.sub(r"\d", "0", fake["phones"]["personal_mobile"]) == re.sub(r"\d", "0", phone)
+    assert re.fullmatch(r"(0[1-9]|[12][0-9])-(0[1-9]|1[0-2])", fake["birthday"])
+    assert fake["avatar"].startswith("https://example.com/fake/")
+    assert fake["email"] != email and fake == scrubber.person(user)
