@@ -29,25 +29,16 @@ def faulty_cassette(tmp_path_factory):
     return folder
 
 
+def pytest_suites(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pytest", "suites/", "-p", "no:cacheprovider", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
 def suites(tmp_path: Path, *args: str) -> tuple[int, set[str], str]:
+    """Run the suites; return the exit code, the failed tests (from JUnit) and the output."""
     junit = tmp_path / f"junit{len(args)}.xml"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "suites/",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={junit}",
-            "--b24-report-dir",
-            str(tmp_path / "reports"),
-            *args,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = pytest_suites(
+        f"--junitxml={junit}", "--b24-report-dir", str(tmp_path / "reports"), *args
     )
     failed = {
         f"{case.get('classname')}::{case.get('name')}"
@@ -75,23 +66,8 @@ def test_xdist_finds_the_same(faulty_cassette, tmp_path):
     assert {n.rsplit("::", 1)[-1] for n in parallel} == {n.rsplit("::", 1)[-1] for n in serial}
 
 
-def test_a_bad_option_stops_pytest_with_one_line(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "suites/",
-            "-p",
-            "no:cacheprovider",
-            "--b24-webhook",
-            "http://example.com/rest/1/x/",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_a_bad_option_stops_pytest_with_one_line():
+    result = pytest_suites("--b24-webhook", "http://example.com/rest/1/x/")
     assert result.returncode == 2
     assert "refusing plain http://" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
