@@ -20,7 +20,7 @@ from b24conform.deviations import FAIL_ON
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
 from b24conform.options import add_to_argparse, to_run_options
-from b24conform.report import ReportError, load_document
+from b24conform.report import load_document
 
 
 class Parser(argparse.ArgumentParser):
@@ -164,9 +164,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except B24ConformError as exc:
         print(f"b24conform: {exc}", file=sys.stderr)
         return exc.exit_code
-    except ReportError as exc:
-        print(f"b24conform: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(
             "b24conform: interrupted before anything was checked; nothing written", file=sys.stderr

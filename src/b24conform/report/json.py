@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.deviations import FAIL_ON, FORMAT, SEVERITY_RANK
+from b24conform.errors import UsageError
 
 DEFAULT_FAIL_ON = "error"
 
@@ -19,7 +20,7 @@ _REQUIRED_DEVIATION = ("id", "method", "check", "kind", "severity", "location", 
 _LISTS = ("deviations", "observations", "checks", "coverage", "fixed", "not_checked")
 
 
-class ReportError(Exception):
+class ReportError(UsageError):
     """A report could not be read or written; the message is one line for the user."""
 
 
