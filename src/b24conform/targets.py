@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from b24conform.errors import UsageError
-from b24conform.transport import Client, RateLimit, parse_oauth, parse_webhook
+from b24conform.transport import Client, Credentials, RateLimit, parse_oauth, parse_webhook
 from b24conform.transport.client import RetryPolicy
 
 Mode = Literal["live", "replay", "reference"]
@@ -63,14 +63,14 @@ class Target:
                 close()
 
 
-def _client(credentials, options: TargetOptions, verify: bool | str = True, **kw) -> Client:
+def _client(credentials: Credentials, options: TargetOptions, **kw: Any) -> Client:
     return Client(
         credentials,
         rate_limit=options.rate_limit,
         timeout=options.timeout,
         max_requests=options.max_requests,
         deadline=time.monotonic() + options.max_time if options.max_time else None,
-        verify=options.ca_bundle or verify,
+        verify=options.ca_bundle or True,
         **kw,
     )
 
@@ -123,6 +123,7 @@ def _open_source(options: TargetOptions) -> Target:
 
 
 def _with_extranet(target: Target, options: TargetOptions) -> Target:
+    target.closers.append(target.client.close)
     if options.extranet_webhook:
         other = parse_webhook(options.extranet_webhook, allow_insecure=options.allow_insecure)
         if other.public_target != target.client.credentials.public_target:
