@@ -53,7 +53,6 @@ class Target:
     corpus: dict[str, Any] | None = None
     #: set by the engine when the run completed (a recording is kept only then)
     completed: bool = False
-    recording_notes: dict[str, Any] = field(default_factory=dict)
     #: turns a target-specific exception (a cassette miss) into a one-line error, or None
     translate: Callable[[BaseException], Exception | None] = lambda exc: None
 

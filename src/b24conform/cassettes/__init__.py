@@ -121,7 +121,7 @@ def start_recording(target: Target, options: TargetOptions) -> None:
         if not target.completed or target.corpus is None:
             shutil.rmtree(staging, ignore_errors=True)
             return
-        (staging / META).write_text(json.dumps({**meta, **target.recording_notes}, indent=2) + "\n")
+        (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
         (staging / CORPUS).write_text(
             json.dumps(target.corpus, indent=1, ensure_ascii=False) + "\n"
         )
@@ -178,7 +178,6 @@ def open_replay(options: TargetOptions) -> Target:
     for role, url in meta.get("roles", {}).items():
         target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
     target.corpus = corpus
-    target.recording_notes = meta
     context = _vcr("none", None).use_cassette(str(folder / CASSETTE), allow_playback_repeats=True)
     context.__enter__()
     target.closers.append(lambda: context.__exit__(None, None, None))
