@@ -14,6 +14,17 @@ import shlex
 from typing import Any
 
 HOSTILE = "<script>alert(1)</script>"
+#: The ids of the report's sections, in page order.
+SECTIONS = (
+    "summary",
+    "deviations",
+    "docs-inconsistencies",
+    "observations",
+    "coverage",
+    "checks",
+    "not-checked",
+    "fixed",
+)
 HOST = "acme.bitrix24.com"
 METHODS = (
     "im.department.get",

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import copy
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from report_samples import HOSTILE, make_deviation, sample_document
-
 from b24conform.report import render_html
 from b24conform.report.html import host_only, located_html
+from tests.report_samples import HOSTILE, SECTIONS, make_deviation, sample_document
 
-SECTIONS = (
-    "summary",
-    "deviations",
-    "docs-inconsistencies",
-    "observations",
-    "coverage",
-    "checks",
-    "not-checked",
-    "fixed",
-)
 PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>&amp;'
 KEEP = {"severity", "baseline", "format", "status", "fail_on", "category", "doc"}
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from report_samples import sample_document
-
 import b24conform.report as report
 from b24conform.report import ReportError, load_document, write_reports
+from tests.report_samples import sample_document
 
 
 def test_write_reports_creates_the_directory_and_round_trips(tmp_path: Path) -> None:

@@ -3,17 +3,12 @@ above run.fail_on, everything else in <system-out>, always well-formed."""
 
 from __future__ import annotations
 
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from report_samples import HOSTILE, make_deviation, sample_document
-
 from b24conform.report import render_junit
+from tests.report_samples import HOSTILE, make_deviation, sample_document
 
 TYPE_MISMATCH, UNDOCUMENTED, DOCS_INCONSISTENCY = 0, 2, 11  # templates in report_samples
 

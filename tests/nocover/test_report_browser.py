@@ -15,7 +15,6 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,11 +22,8 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from report_samples import HOSTILE, sample_document
-
 from b24conform.report import write_reports
+from tests.report_samples import HOSTILE, SECTIONS, sample_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
@@ -227,16 +223,7 @@ def test_report_renders_and_filters_in_chromium(browser: Browser, tmp_path: Path
     browser.open_page(html.as_uri())
 
     # Every section renders, the filter bar was switched on by the script.
-    for section in (
-        "summary",
-        "deviations",
-        "docs-inconsistencies",
-        "observations",
-        "coverage",
-        "checks",
-        "not-checked",
-        "fixed",
-    ):
+    for section in SECTIONS:
         assert browser.js(f"!!document.getElementById('{section}')"), section
     assert browser.js("document.getElementById('filters').hidden") is False
     assert browser.js("document.querySelectorAll('#summary svg rect').length") > 0
