@@ -14,6 +14,7 @@ import math
 import time
 
 from b24conform.engine import DEFAULT_METHODS, RunOptions, Session, run
+from b24conform.planner import PlanOptions, plan_run
 from b24conform.spec import load_spec
 from b24conform.targets import TargetOptions, open_target
 from b24conform.transport import RateLimit
@@ -40,18 +41,22 @@ def measure(methods: tuple[str, ...], max_examples: int, batch: bool) -> dict:
 
 
 def physical_limit(methods: tuple[str, ...], max_examples: int) -> tuple[int, int, int]:
-    """(body-only cases, direct status probes, the fewest requests that could carry them)."""
+    """(body-only cases, direct requests, the fewest requests that could carry them)."""
     spec = load_spec("current")
+    options = RunOptions(target=TargetOptions(), methods=methods, max_examples=max_examples)
     with open_target(TargetOptions(rate_limit=None)) as target:
-        session = Session(
-            spec,
-            target,
-            RunOptions(target=TargetOptions(), methods=methods, max_examples=max_examples),
-        )
+        session = Session(spec, target, options)
         session.discover()
-        for name in methods:
-            session.plan(spec.method(name))
-        body_only, direct = len(session.batched), len(session.direct)
+        contracts = [spec.method(name) for name in methods]
+        plan = plan_run(
+            spec,
+            contracts,
+            session.company,
+            target.roles,
+            PlanOptions(max_examples),
+            session.context,
+        )
+        body_only, direct = len(plan.batched), len(plan.direct)
     return body_only, direct, math.ceil(body_only / 50) + direct
 
 
@@ -71,7 +76,8 @@ def main() -> None:
         )
     body_only, direct, fewest = physical_limit(methods, args.max_examples)
     print(
-        f"physical limit: {body_only} body-only cases / 50 + {direct} status probes = {fewest} requests "
+        f"physical limit: {body_only} body-only cases / 50 + {direct} direct (pairs, documented "
+        f"errors) = {fewest} requests "
         "(+ discovery: im.revision.get, department.get pages; + paging walk)"
     )
 

@@ -37,7 +37,8 @@ class Case:
     `kind` says what the docs promise: `valid` (a success), `error`/`access`/`auth`/
     `unknown_method` (a documented error, in `expect`), or `probe` (the docs are silent: the answer
     is observed, not judged, beyond the platform's general claims). `credentials` names whose
-    credentials send it: the main ones, another role's, or a deliberately wrong code.
+    credentials send it: the main ones, another role's, or a deliberately wrong code. `pair` is
+    the row of request dimensions a pairwise case stands for (`dimensions`), empty otherwise.
     """
 
     method: str
@@ -49,6 +50,7 @@ class Case:
     expect: Expectation | None = None
     credentials: str = "main"
     doc: str = "documented"
+    pair: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -64,6 +66,8 @@ class Case:
             data["user_data"] = True
         if self.kind == "probe":
             data["doc"] = self.doc
+        if self.pair:
+            data["pair"] = dict(self.pair)
         return data
 
     @classmethod
@@ -79,6 +83,7 @@ class Case:
             expect=expect,
             credentials=data.get("credentials", "main"),
             doc=data.get("doc", "documented"),
+            pair=tuple(data.get("pair", {}).items()),
         )
 
 

@@ -8,7 +8,7 @@ requests from `generation`, how to send them from `transport`/`targets`, how to 
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -18,15 +18,15 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
-from b24conform.cases import Case, Exchange, Expectation
+from b24conform.cases import Case, Exchange
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
-from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
 from b24conform.deviations import FORMAT, DeviationLog
+from b24conform.dimensions import Company, pair_status
 from b24conform.errors import TargetUnavailable
-from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
-from b24conform.spec import DocRef, MethodContract, Spec, load_spec
+from b24conform.planner import Plan, PlanOptions, plan_run
+from b24conform.spec import MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
@@ -38,7 +38,6 @@ DEFAULT_METHODS = (
 )
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
-UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
 
 
@@ -59,7 +58,6 @@ class RunOptions:
     seed: int = 0
     batch: bool = True
     department_ids: tuple[int, ...] | None = None
-    direct_samples: int = 2
     fail_on: str = "error"
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
@@ -86,15 +84,21 @@ def run(options: RunOptions) -> Outcome:
         try:
             session.discover()
             if target.corpus is not None:
-                contracts = session.load_corpus(target.corpus)
+                session.plan = Plan.from_corpus(target.corpus, spec, session.context)
+                contracts = [spec.methods[m] for m in session.plan.methods]
             else:
-                for contract in contracts:
-                    session.plan(contract)
+                session.plan = plan_run(
+                    spec,
+                    contracts,
+                    session.company,
+                    target.roles,
+                    PlanOptions(options.max_examples, options.seed, options.batch),
+                    session.context,
+                )
             try:
                 session.execute()
-                walked = (target.corpus or {}).get("walks")
                 for contract in contracts:
-                    if walked is None or contract.name in walked:
+                    if contract.name in session.plan.walks:
                         session.walk_pages(contract)
             except KeyboardInterrupt:
                 session.interrupted = True
@@ -107,7 +111,7 @@ def run(options: RunOptions) -> Outcome:
         if not session.interrupted:
             target.completed = True
             if target.corpus is None:
-                target.corpus = session.corpus(contracts)
+                target.corpus = session.plan.to_corpus()
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
@@ -132,9 +136,10 @@ class Session:
         self.context = CheckContext(spec)
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
-        self.department_ids: list[int] = []
-        self.direct: list[Case] = []
-        self.batched: list[Case] = []
+        self.company = Company(())
+        self.plan = Plan([], self.company)
+        #: per method, each pairwise row sent and its outcome (passed, failed, or why unanswered)
+        self.pair_results: dict[str, list[tuple[dict[str, str], str]]] = {}
         self.done = 0
         self.answered = 0
         self.interrupted = False
@@ -160,8 +165,11 @@ class Session:
             self.revision = body["result"]
         given = (self.target.corpus or {}).get("department_ids") or self.options.department_ids
         if given:
-            self.department_ids = list(given)
+            self.company = Company(tuple(given))
             return
+        ids: list[int] = []
+        parents: dict[int, int] = {}
+        headed: set[int] = set()
         start = 0
         for _ in range(DISCOVERY_PAGES):
             page = self.client.call(Call("department.get", {"start": start} if start else {}))
@@ -175,14 +183,19 @@ class Session:
                 )
             for item in body["result"]:
                 try:
-                    self.department_ids.append(int(item["ID"]))
+                    ids.append(int(item["ID"]))
                 except (KeyError, TypeError, ValueError):
                     continue
+                with contextlib.suppress(TypeError, ValueError):
+                    parents[ids[-1]] = int(item.get("PARENT") or 0)
+                    if int(item.get("UF_HEAD") or 0) > 0:
+                        headed.add(ids[-1])
             if not isinstance(body.get("next"), int) or body["next"] <= start:
                 break
             start = body["next"]
-        if not self.department_ids:
+        if not ids:
             raise TargetUnavailable(f"{self.target.description} has no departments to check")
+        self.company = Company(tuple(ids), _depths(parents), frozenset(headed))
 
     def _require_answer(self, response: Response, method: str) -> None:
         where = self.target.description
@@ -200,121 +213,18 @@ class Session:
                 f"{where} refused the credentials: {method} answered {response.status} {body['error']}"
             )
 
-    # -- planning -----------------------------------------------------------------------------
-
-    def plan(self, contract: MethodContract) -> None:
-        """The cases of one method, split into those sent alone and those packed into `batch`."""
-        ids = self.department_ids
-        options = self.options
-        valid = valid_cases(contract, ids, options.max_examples, options.seed)
-        packed = "batch" if options.batch else "json"
-        (self.batched if options.batch else self.direct).extend(
-            _retransport(c, packed) for c in valid
-        )
-        samples = valid[: options.direct_samples]
-        for transport in ("json", "form", "query"):
-            for index, case in enumerate(samples):
-                suffix = transport == "json" and index == 0
-                self.direct.append(_retransport(case, transport, suffix=suffix))
-        ruled = rule_cases(contract)
-        (self.batched if options.batch else self.direct).extend(
-            _retransport(c, packed) for c in ruled
-        )
-        self.direct.extend(error_cases(contract))
-        probes = probe_cases(contract, ids, packed)
-        (self.batched if options.batch else self.direct).extend(probes)
-        # the smallest valid request, for the auth and access cases
-        first = {"ID": [ids[0]]} if "ID" in contract.request_schema.get("properties", {}) else {}
-        if not any(c.kind == "auth" for c in self.direct):  # a platform claim: once a run
-            self.direct.append(
-                Case(
-                    contract.name,
-                    "auth",
-                    "wrong_webhook_code",
-                    Call(contract.name, first),
-                    expect=self._expectation("auth", "wrong_webhook_code", contract.name),
-                    credentials="wrong_code",
-                )
-            )
-        access = contract.access
-        if access:
-            for role in access["denied_for"]:
-                if role in self.target.roles:
-                    self.direct.append(
-                        Case(
-                            contract.name,
-                            "access",
-                            f"access:{role}",
-                            Call(contract.name, first),
-                            expect=self._expectation("access", f"access:{role}", contract.name),
-                            credentials=role,
-                        )
-                    )
-        if not any(c.kind == "unknown_method" for c in self.direct):
-            self.direct.append(
-                Case(
-                    "platform",
-                    "unknown_method",
-                    "unknown_method",
-                    Call(UNKNOWN_METHOD),
-                    expect=self._expectation("unknown_method", "unknown_method", "platform"),
-                )
-            )
-
-    def _expectation(self, kind: str, name: str, method: str) -> Expectation | None:
-        """What the docs promise a case of this kind and name: the judged revision's claim."""
-        if kind == "auth":
-            return system_error(self.context, "NO_AUTH_FOUND")
-        if kind == "unknown_method":
-            return system_error(self.context, "ERROR_METHOD_NOT_FOUND")
-        contract = self.spec.methods.get(method)
-        if contract is None:
-            return None
-        if kind == "error":
-            return next(
-                (Expectation.from_contract(e) for e in contract.errors if e["name"] == name), None
-            )
-        if kind == "access" and contract.access:
-            access = contract.access
-            return Expectation(
-                status=access["status"],
-                error=access["error"],
-                doc=DocRef.from_json(access["doc"]),
-                status_doc=DocRef.from_json(access["status_doc"]),
-            )
-        return None
-
-    # -- frozen corpus (record / replay) -------------------------------------------------------
-
-    def corpus(self, contracts: list[MethodContract]) -> dict[str, Any]:
-        """What this run sent, to be replayed exactly (the paging walk follows the answers)."""
-        return {
-            "methods": [c.name for c in contracts],
-            "department_ids": self.department_ids,
-            "walks": [c.name for c in contracts if c.raw.get("paging")],
-            "direct": [c.to_json() for c in self.direct],
-            "batched": [c.to_json() for c in self.batched],
-        }
-
-    def load_corpus(self, corpus: dict[str, Any]) -> list[MethodContract]:
-        """Take the recorded cases instead of generating; judge them by the docs chosen now."""
-        for name, into in (("direct", self.direct), ("batched", self.batched)):
-            for data in corpus.get(name, []):
-                expect = self._expectation(data["kind"], data["name"], data["method"])
-                into.append(Case.from_json(data, expect))
-        return [self.spec.methods[m] for m in corpus.get("methods", []) if m in self.spec.methods]
-
     # -- execution ----------------------------------------------------------------------------
 
     @property
     def total(self) -> int:
-        return len(self.direct) + len(self.batched)
+        return self.plan.total
 
     def execute(self) -> None:
-        for case in self.direct:
+        for case in self.plan.direct:
             self._judge(Exchange(case, self._client_for(case).call(case.call)))
-        for start in range(0, len(self.batched), 50):
-            chunk = self.batched[start : start + 50]
+        batched = self.plan.batched
+        for start in range(0, len(batched), 50):
+            chunk = batched[start : start + 50]
             answers, raw = self.client.batch([c.call for c in chunk])
             for response in raw:
                 self._judge_batch_envelope(response, chunk)
@@ -384,6 +294,7 @@ class Session:
                 {"method": case.method, "request": case.call.to_json(), "reason": reason}
             )
             self.case_results.setdefault((case.method, case.name), "unanswered")
+            self._record_pair(case, reason)
             self._report_progress()
             return
         self.answered += 1
@@ -402,11 +313,16 @@ class Session:
         key = (case.method, case.name)
         if failed or self.case_results.get(key) != "failed":
             self.case_results[key] = "failed" if failed else "passed"
+        self._record_pair(case, "failed" if failed else "passed")
         if case.kind == "probe":
             self.context.observe(
                 case.name, case.method, case.call.to_json(), response.outcome(), case.doc
             )
         self._report_progress()
+
+    def _record_pair(self, case: Case, outcome: str) -> None:
+        if case.pair:
+            self.pair_results.setdefault(case.method, []).append((dict(case.pair), outcome))
 
     def _judge_batch_envelope(self, response: Response, chunk: list[Case]) -> None:
         case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
@@ -463,6 +379,11 @@ class Session:
                     deviations=deviations,
                 )
             )
+            pairs = self.plan.pairs.get(contract.name)
+            if pairs is not None:
+                results = self.pair_results.get(contract.name, [])
+                dropped = self.plan.left_out_rows.get(contract.name, {})
+                coverage.extend(pair_status(pairs, results, dropped))
         failing = {(d.method, d.check) for d in deviations}
         checks = [
             {
@@ -515,9 +436,18 @@ class Session:
         }
 
 
-def _retransport(case: Case, transport: str, *, suffix: bool = False) -> Case:
-    call = Call(case.call.method, case.call.params, transport, suffix)  # type: ignore[arg-type]
-    return dataclasses.replace(case, call=call)
+def _depths(parents: dict[int, int]) -> dict[int, int]:
+    """Levels below the root of each department, from `department.get`'s PARENT (cycles stop)."""
+    depths: dict[int, int] = {}
+    for start in parents:
+        chain, node = [], start
+        while node in parents and node not in depths and node not in chain:
+            chain.append(node)
+            node = parents[node]
+        base = depths.get(node, -1) if node in parents else -1
+        for offset, item in enumerate(reversed(chain), start=1):
+            depths[item] = base + offset
+    return depths
 
 
 def _unique_observations(observations: list[Any]) -> list[dict[str, Any]]:

@@ -109,6 +109,27 @@ def draw_valid_params(
     return params_list
 
 
+def draw_one(strategy: st.SearchStrategy, seed: int, tries: int = 5) -> Any:
+    """One example of `strategy`, the same for the same seed: the last of a few draws, since
+    Hypothesis starts from the simplest one (the first ids, the smallest numbers)."""
+    drawn: list[Any] = []
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=tries,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn[-1]
+
+
 def requested_ids(params: dict[str, Any]) -> tuple[int, ...]:
     value = params.get("ID")
     if isinstance(value, str):

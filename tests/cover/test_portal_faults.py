@@ -90,6 +90,7 @@ def probe(portal: ReferencePortal) -> list:
         ("im.department.get", {"json": {"ID": deep}}),
         ("im.department.get", {"data": {"ID[]": [str(i) for i in ids[:2]]}}),
         ("im.department.get", {"json": {"ID": "[1]"}}),
+        ("im.department.get", {"params": {"ID[0]": ids[0], "USER_DATA": "Y"}}),  # query string
         ("im.department.get", {"json": {}}),
         ("im.department.get", {"json": {"ID": "3,7"}}),
         ("im.department.get.json", {"json": {"ID": [1]}}),

@@ -17,9 +17,11 @@ scalars = st.one_of(st.integers(-(10**6), 10**6), st.text(min_size=1, max_size=1
 values = st.one_of(scalars, st.lists(scalars, min_size=1, max_size=6))
 
 
-@given(st.dictionaries(keys, values, max_size=5))
-def test_php_query_encoding_round_trips_to_the_same_canonical_parameters(params):
-    assert canonical_text(decode_query(encode_query(params))) == canonical_text(params)
+@given(st.dictionaries(keys, values, max_size=5), st.booleans())
+def test_php_query_encoding_round_trips_to_the_same_canonical_parameters(params, indexed):
+    """`ID[]=3` and `ID[0]=3` keys alike decode to what was encoded."""
+    encoded = encode_query(params, indexed=indexed)
+    assert canonical_text(decode_query(encoded)) == canonical_text(params)
 
 
 @given(st.dictionaries(keys, values, min_size=2, max_size=5), st.randoms(use_true_random=False))

@@ -7,10 +7,12 @@ alike; a replay must find the recorded answer to the same call, however it was e
 from __future__ import annotations
 
 import json
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from b24conform.transport.encoding import canonical_text, decode_query
+from b24conform.transport.encoding import canonical_text, decode_query, encode_query
 
 
 def params_of(request: Any) -> dict[str, Any]:
@@ -24,7 +26,9 @@ def params_of(request: Any) -> dict[str, Any]:
         for name, value in request.headers.items():
             if name.lower() == "content-type":
                 content_type = value if isinstance(value, str) else value[0]
-        if "json" in content_type:
+        if content_type.startswith("multipart/"):
+            params.update(_multipart(content_type, body))
+        elif "json" in content_type:
             try:
                 loaded = json.loads(body)
             except ValueError:
@@ -33,6 +37,19 @@ def params_of(request: Any) -> dict[str, Any]:
         else:
             params.update(decode_query(body))
     return params
+
+
+def _multipart(content_type: str, body: str) -> dict[str, Any]:
+    """The fields of a multipart/form-data body, read as PHP reads them (bracketed names nest)."""
+    raw = f"Content-Type: {content_type}\r\n\r\n{body}".encode()
+    message = BytesParser(policy=HTTP).parsebytes(raw)
+    pairs = []
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name is not None:
+            value = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            pairs.append(encode_query({str(name): value}))
+    return decode_query("&".join(pairs))
 
 
 def key(request: Any) -> tuple[str, str, str]:

@@ -227,6 +227,11 @@ def _ignore_encoded_array(call: Call) -> None:
         del call.params["ID"]
 
 
+def _ignore_query_user_data(call: Call) -> None:
+    if call.method in (GET, MANAGERS, EMPLOYEES) and call.direct and call.transport == "query":
+        call.params.pop("USER_DATA", None)
+
+
 def _accept_empty(call: Call, reply: Reply) -> None:
     empty = call.params.get("ID") in (None, "", [], {})
     if call.method == GET and reply.error == "INVALID_FORMAT" and empty:
@@ -527,6 +532,16 @@ _FAULTS = (
         "a form/query array ID[]=3 is ignored (treated as missing: INVALID_FORMAT)",
         ((GET, "rejected_valid_input", "status"),),
         prepare=_ignore_encoded_array,
+    ),
+    Fault(
+        "query_user_data_ignored",
+        "the department-id methods ignore USER_DATA in a query string (GET): Y answers as N",
+        (
+            (GET, "invariant", "/result/*/manager_user_data"),
+            (MANAGERS, "invariant", "/result/*/*"),
+            (EMPLOYEES, "invariant", "/result/*/*"),
+        ),
+        prepare=_ignore_query_user_data,
     ),
     Fault(
         "empty_id_accepted",

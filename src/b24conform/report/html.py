@@ -188,12 +188,15 @@ def kind_chart(by_kind: dict[str, Counter[str]], kinds: list[str]) -> dict[str, 
 
 
 def coverage_view(items: list[Any]) -> list[dict[str, Any]]:
+    """Per method: the documented items (with their status bar), then the request pairs."""
     methods: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         if isinstance(item, dict):
             methods.setdefault(str(item.get("method")), []).append(item)
     view = []
-    for method, rows in methods.items():
+    for method, every in methods.items():
+        pairs = [r for r in every if r.get("category") == "pair"]
+        rows = [r for r in every if r.get("category") != "pair"]
         rows = sorted(rows, key=lambda r: COVERAGE_ORDER.get(str(r.get("category")), 9))
         counts = Counter(str(r.get("status")) for r in rows)
         total = len(rows) or 1
@@ -204,6 +207,9 @@ def coverage_view(items: list[Any]) -> list[dict[str, Any]]:
                 "counts": {s: counts.get(s, 0) for s in COVERAGE_STATUSES},
                 "share": {s: round(100 * counts.get(s, 0) / total, 2) for s in COVERAGE_STATUSES},
                 "total": len(rows),
+                # pairs not sent first: they are what a reader looks for
+                "pairs": sorted(pairs, key=lambda r: r.get("status") != "not_exercised"),
+                "pairs_sent": sum(r.get("status") != "not_exercised" for r in pairs),
             }
         )
     return view

@@ -19,7 +19,7 @@ import requests
 
 from b24conform.errors import UsageError
 from b24conform.transport.credentials import Credentials
-from b24conform.transport.encoding import batch_command, encode_query
+from b24conform.transport.encoding import batch_command, encode_query, form_pairs
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
 
@@ -142,7 +142,7 @@ class Client:
         if _method_name(call.method) in self.blocked_methods:
             return Response(status=None, throttled=True, failure=None, attempts=0)
         method = call.method + (".json" if call.suffix else "")
-        return self._send(method, call.params, call.transport)
+        return self._send(method, call.params, call.transport, indexed=call.indexed)
 
     def batch(
         self, calls: list[Call], *, halt: bool = False
@@ -158,7 +158,10 @@ class Client:
         raw: list[Response] = []
         for start in range(0, len(calls), BATCH_LIMIT):
             chunk = calls[start : start + BATCH_LIMIT]
-            commands = {f"c{i}": batch_command(c.method, c.params) for i, c in enumerate(chunk)}
+            commands = {
+                f"c{i}": batch_command(c.method, c.params, indexed=c.indexed)
+                for i, c in enumerate(chunk)
+            }
             response = self._send("batch", {"cmd": commands, "halt": 1 if halt else 0}, "json")
             raw.append(response)
             answers.extend(split_batch(response, list(commands)))
@@ -166,7 +169,9 @@ class Client:
 
     # -- the wire -----------------------------------------------------------------------------
 
-    def _send(self, method: str, params: dict[str, Any], transport: str) -> Response:
+    def _send(
+        self, method: str, params: dict[str, Any], transport: str, *, indexed: bool = False
+    ) -> Response:
         attempts = 0
         failures = 0
         delay = self.retry.base_delay
@@ -181,7 +186,7 @@ class Client:
                 self.bucket.acquire()
             attempts += 1
             self.stats.requests += 1
-            response = self._once(method, params, transport)
+            response = self._once(method, params, transport, indexed)
             response.attempts = attempts
             code = _error_code(response)
             if code == TIME_BUDGET_CODE:
@@ -211,20 +216,26 @@ class Client:
             self.sleep(wait)
             delay *= 2
 
-    def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
+    def _once(self, method: str, params: dict[str, Any], transport: str, indexed: bool) -> Response:
         url = self.credentials.method_url(method)
         payload = {**params, **self.credentials.auth_params()}
         started = time.monotonic()
         try:
             if transport == "query":
-                query = encode_query(payload)
+                query = encode_query(payload, indexed=indexed)
                 http = self.session.get(
                     f"{url}?{query}" if query else url, timeout=self.timeout, verify=self.verify
+                )
+            elif transport == "multipart":
+                # (None, value): a plain form field, no file name; requests writes the boundary
+                fields = [(k, (None, v)) for k, v in form_pairs(payload, indexed=indexed)]
+                http = self.session.post(
+                    url, files=fields, timeout=self.timeout, verify=self.verify
                 )
             elif transport == "form":
                 http = self.session.post(
                     url,
-                    data=encode_query(payload),
+                    data=encode_query(payload, indexed=indexed),
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
                     verify=self.verify,
@@ -270,18 +281,27 @@ class Client:
 def curl_line(credentials: Credentials, call: Call) -> str:
     method = call.method + (".json" if call.suffix else "")
     if call.transport == "batch":
-        params: dict[str, Any] = {"cmd": {"c0": batch_command(call.method, call.params)}, "halt": 0}
+        command = batch_command(call.method, call.params, indexed=call.indexed)
+        params: dict[str, Any] = {"cmd": {"c0": command}, "halt": 0}
         method = "batch"
         transport = "json"
     else:
         params, transport = call.params, call.transport
     url = credentials.method_url(method, redacted=True)
     payload = {**params, **credentials.auth_params(redacted=True)}
+    indexed = call.indexed and call.transport != "batch"
     if transport == "query":
-        query = encode_query(payload)
+        query = encode_query(payload, indexed=indexed)
         return f"curl {shlex.quote(f'{url}?{query}' if query else url)}"
     if transport == "form":
-        return f"curl -X POST --data {shlex.quote(encode_query(payload))} {shlex.quote(url)}"
+        body = encode_query(payload, indexed=indexed)
+        return f"curl -X POST --data {shlex.quote(body)} {shlex.quote(url)}"
+    if transport == "multipart":
+        fields = " ".join(
+            f"--form-string {shlex.quote(f'{k}={v}')}"
+            for k, v in form_pairs(payload, indexed=indexed)
+        )
+        return f"curl {fields} {shlex.quote(url)}"
     body = json.dumps(payload, ensure_ascii=False)
     return (
         "curl -X POST -H 'Content-Type: application/json' -H 'Accept: application/json' "

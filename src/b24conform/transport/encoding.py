@@ -1,7 +1,9 @@
-"""How parameters travel: JSON, PHP-style form/query (`ID[]=3`), and `batch` command strings.
+"""How parameters travel: JSON, PHP-style form/query/multipart (`ID[]=3`), and `batch` commands.
 
 Bitrix24 reads parameters the PHP way, so `ID[]=3&ID[]=7`, `ID[0]=3&ID[1]=7` and a JSON body
-`{"ID": [3, 7]}` all mean the same. `canonical_params` maps each of them to one value, so that a
+`{"ID": [3, 7]}` all mean the same. The docs show `ID[]=`; PHP's own `http_build_query` (and so the
+official PHP SDK) sends indexed keys `ID[0]=`: both are encoded here (`indexed`), so a portal that
+reads only one of them is seen. `canonical_params` maps every encoding to one value, so that a
 recording made with one encoding matches a replay made with another.
 """
 
@@ -15,13 +17,19 @@ from urllib.parse import parse_qsl, quote
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 
-def _pairs(value: Any, prefix: str) -> list[tuple[str, str]]:
+def _pairs(value: Any, prefix: str, indexed: bool) -> list[tuple[str, str]]:
     if isinstance(value, dict):
-        return [pair for key, item in value.items() for pair in _pairs(item, f"{prefix}[{key}]")]
+        return [
+            pair
+            for key, item in value.items()
+            for pair in _pairs(item, f"{prefix}[{key}]", indexed)
+        ]
     if isinstance(value, (list, tuple)):
-        if all(not isinstance(item, (dict, list, tuple)) for item in value):
+        if not indexed and all(not isinstance(item, (dict, list, tuple)) for item in value):
             return [(f"{prefix}[]", _scalar(item)) for item in value]
-        return [pair for i, item in enumerate(value) for pair in _pairs(item, f"{prefix}[{i}]")]
+        return [
+            pair for i, item in enumerate(value) for pair in _pairs(item, f"{prefix}[{i}]", indexed)
+        ]
     return [(prefix, _scalar(value))]
 
 
@@ -33,13 +41,16 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def form_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
-    """PHP `http_build_query` style pairs; lists of scalars as `KEY[]`, as the docs show them."""
-    return [pair for key, value in params.items() for pair in _pairs(value, str(key))]
+def form_pairs(params: dict[str, Any], *, indexed: bool = False) -> list[tuple[str, str]]:
+    """PHP style pairs: lists of scalars as `KEY[]` (as the docs show them), or as `KEY[0]`,
+    `KEY[1]` (as PHP's `http_build_query` writes them) when `indexed`."""
+    return [pair for key, value in params.items() for pair in _pairs(value, str(key), indexed)]
 
 
-def encode_query(params: dict[str, Any]) -> str:
-    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in form_pairs(params))
+def encode_query(params: dict[str, Any], *, indexed: bool = False) -> str:
+    return "&".join(
+        f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in form_pairs(params, indexed=indexed)
+    )
 
 
 def decode_query(text: str) -> dict[str, Any]:
@@ -89,7 +100,7 @@ def canonical_text(params: Any) -> str:
     return json.dumps(canonical_params(params), sort_keys=True, separators=(",", ":"))
 
 
-def batch_command(method: str, params: dict[str, Any]) -> str:
+def batch_command(method: str, params: dict[str, Any], *, indexed: bool = False) -> str:
     """A `batch` command string: `method?query`, parameters query-encoded as the docs describe."""
-    query = encode_query(params)
+    query = encode_query(params, indexed=indexed)
     return f"{method}?{query}" if query else method

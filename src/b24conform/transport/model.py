@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Transport = Literal["json", "form", "query", "batch"]
+Transport = Literal["json", "form", "multipart", "query", "batch"]
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "<not JSON>"})()
 
 
@@ -15,13 +15,16 @@ class Call:
     """One REST call: the method, its parameters and how they travel.
 
     `params` is kept as the caller built it (a JSON-like value), so that a report can show it and a
-    replay can send it again; `suffix` adds the optional `.json` to the method in the URL.
+    replay can send it again; `suffix` adds the optional `.json` to the method in the URL;
+    `indexed` writes arrays of an encoded transport (form, multipart, query, batch command) as
+    `ID[0]=3&ID[1]=7` instead of `ID[]=3&ID[]=7` (a JSON body has no such choice).
     """
 
     method: str
     params: dict[str, Any] = field(default_factory=dict)
     transport: Transport = "json"
     suffix: bool = False
+    indexed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -31,6 +34,8 @@ class Call:
         }
         if self.suffix:
             data["suffix"] = True
+        if self.indexed:
+            data["indexed"] = True
         return data
 
     @classmethod
@@ -40,6 +45,7 @@ class Call:
             params=data.get("params", {}),
             transport=data.get("transport", "json"),
             suffix=bool(data.get("suffix", False)),
+            indexed=bool(data.get("indexed", False)),
         )
 
     def size(self) -> int:
