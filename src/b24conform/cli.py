@@ -72,7 +72,23 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
     line = unchecked_line(outcome.document, args.fail_on)
     if line:
         stderr.write(f"b24conform: {line}\n")
+    line = not_planned_line(outcome.document)
+    if line:
+        stderr.write(f"b24conform: {line}\n")
     return outcome.exit_code
+
+
+def not_planned_line(document: dict) -> str | None:
+    """One line for stderr when a budget left cases out of the plan: how many, of what, why."""
+    left = document.get("not_planned") or []
+    if not left:
+        return None
+    kinds: dict[str, int] = {}
+    for entry in left:
+        kinds[entry["what"]] = kinds.get(entry["what"], 0) + entry["count"]
+    what = ", ".join(f"{kind}: {n}" for kind, n in kinds.items())
+    total = sum(kinds.values())
+    return f"planned to fit {left[0]['reason']}: {total} cases left out ({what})"
 
 
 def unchecked_line(document: dict, fail_on: str) -> str | None:

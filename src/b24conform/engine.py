@@ -18,6 +18,7 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
+from b24conform.budget import Budget, budget_for, fit
 from b24conform.cases import Case, Exchange
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
@@ -96,10 +97,11 @@ def run(options: RunOptions) -> Outcome:
                     session.context,
                 )
             walks = [c for c in contracts if c.name in session.plan.walks]
+            firsts = session.fit_to_budget(walks, time.monotonic() - clock)
             try:
                 session.execute()
                 for contract in walks:
-                    session.walk_pages(contract)
+                    session.walk_pages(contract, firsts.get(contract.name))
             except KeyboardInterrupt:
                 session.interrupted = True
                 session.skip_unreached(walks)
@@ -235,9 +237,50 @@ class Session:
             for case, response in zip(chunk, answers, strict=True):
                 self._judge(Exchange(case, response))
 
+    # -- the budget ---------------------------------------------------------------------------
+
+    def fit_to_budget(self, walks: list[MethodContract], elapsed: float) -> dict[str, Exchange]:
+        """Cut the plan to `--max-requests` / `--max-time` (`budget`); returns each walk's first
+        page, sent now to learn how many pages the walk will take."""
+        target = self.options.target
+        bucket = self.client.bucket
+        budget = budget_for(
+            max_requests=target.max_requests,
+            max_time=target.max_time,
+            rate_limit=bucket.limit if bucket else None,
+            used=self.client.stats.requests,
+            elapsed=elapsed,
+        )
+        if budget is None:
+            return {}
+        firsts: dict[str, Exchange] = {}
+        costs: dict[str, int] = {}
+        for contract in walks:
+            paging = contract.raw["paging"]
+            limit = paging["walk_limit"]
+            first = self._page(contract, 0)
+            firsts[contract.name] = first
+            body = first.response.json
+            total = body.get("total") if isinstance(body, dict) else None
+            costs[contract.name] = walk_bound(total, limit) - 1 if isinstance(total, int) else 0
+        fit(
+            self.plan,
+            Budget(budget.requests - len(firsts), budget.reason),
+            costs,
+            frozen_batches=self.target.corpus is not None,
+        )
+        return firsts
+
     # -- the paging walk (sequential: each page's request depends on the previous answer) -----
 
-    def walk_pages(self, contract: MethodContract) -> None:
+    def _page(self, contract: MethodContract, offset: int) -> Exchange:
+        paging = contract.raw["paging"]
+        limit = paging["walk_limit"]
+        params = {paging["limit"]: limit, **({paging["offset"]: offset} if offset else {})}
+        case = Case(contract.name, "valid", "paging_walk", Call(contract.name, params, "json"))
+        return Exchange(case, self.client.call(case.call))
+
+    def walk_pages(self, contract: MethodContract, first: Exchange | None = None) -> None:
         """Follow `next` from OFFSET 0 through every page of a list method (contract `paging`).
 
         Every page is judged like any case; the walk itself (distinct users against `total`, and
@@ -252,10 +295,12 @@ class Session:
         limit = paging["walk_limit"]
         walk = Walk(contract.name, limit, [], "failed")
         offset, bound = 0, None
+        most = self.plan.walk_pages.get(contract.name)
         while bound is None or len(walk.exchanges) < bound:
-            params = {paging["limit"]: limit, **({paging["offset"]: offset} if offset else {})}
-            case = Case(contract.name, "valid", "paging_walk", Call(contract.name, params, "json"))
-            exchange = Exchange(case, self.client.call(case.call))
+            if most is not None and len(walk.exchanges) >= most:
+                walk.stopped = "planned"
+                break
+            exchange = first if first is not None and not offset else self._page(contract, offset)
             self._judge(exchange)
             body = exchange.response.json
             if not exchange.response.answered or not isinstance(body, dict):
@@ -446,6 +491,7 @@ class Session:
                 "fail_on": self.options.fail_on,
                 "baseline": None,
                 "interrupted": self.interrupted,
+                "budget": self.plan.budget,
             },
             "summary": {
                 **summary,
@@ -458,6 +504,7 @@ class Session:
             "coverage": coverage,
             "checks": checks,
             "not_checked": self.not_checked,
+            "not_planned": self.plan.not_planned,
         }
 
 

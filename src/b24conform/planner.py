@@ -52,6 +52,11 @@ class Plan:
     pairs: dict[str, PairPlan] = field(default_factory=dict)
     #: per method, the pairwise rows left out of the plan (`dimensions.row_key`) and why
     left_out_rows: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the most pages a walk may take (a budget left the rest out); absent: every page
+    walk_pages: dict[str, int] = field(default_factory=dict)
+    #: what a budget left out: [{"method", "what", "count", "reason"}] (`budget.fit`)
+    not_planned: list[dict[str, Any]] = field(default_factory=list)
+    budget: dict[str, Any] | None = None
 
     @property
     def total(self) -> int:

@@ -236,7 +236,7 @@ class Walk:
     limit: int
     exchanges: list[Exchange]
     stopped: str  # "end" (no next), "bound" (too many pages), "stuck" (next did not advance),
-    # "failed" (an answer that is no page)
+    # "failed" (an answer that is no page), "planned" (a budget left the other pages out)
     total: int | None = None
 
 
@@ -271,7 +271,7 @@ def _walks(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange |
                 ),
                 last,
             )
-        if walk.stopped == "failed" or walk.total is None:
+        if walk.stopped in ("failed", "planned") or walk.total is None:
             continue
         seen: list[Any] = []
         for exchange in walk.exchanges:

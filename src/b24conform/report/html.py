@@ -156,6 +156,7 @@ def build_view(document: dict[str, Any]) -> dict[str, Any]:
         "checks": checks_view(document.get("checks") or [], all_devs, threshold),
         "has_checks": "checks" in document,
         "not_checked": not_checked_view(document.get("not_checked") or []),
+        "not_planned": [e for e in document.get("not_planned") or [] if isinstance(e, dict)],
         "not_checked_count": not_checked_count(document),
         "not_checked_reasons": sorted(not_checked_reasons(document).items(), key=lambda r: -r[1]),
         "verdict": verdict(document, threshold),

@@ -17,7 +17,15 @@ from b24conform.errors import UsageError
 DEFAULT_FAIL_ON = "error"
 
 _REQUIRED_DEVIATION = ("id", "method", "check", "kind", "severity", "location", "message")
-_LISTS = ("deviations", "observations", "checks", "coverage", "fixed", "not_checked")
+_LISTS = (
+    "deviations",
+    "observations",
+    "checks",
+    "coverage",
+    "fixed",
+    "not_checked",
+    "not_planned",
+)
 
 
 class ReportError(UsageError):
@@ -82,7 +90,7 @@ def validate(document: Any) -> str | None:
                 return f"{section}[{i}] lacks {', '.join(missing)}"
             if dev["severity"] not in SEVERITY_RANK:
                 return f"{section}[{i}] has unknown severity {dev['severity']!r}"
-    for section in ("checks", "coverage", "observations", "not_checked"):
+    for section in ("checks", "coverage", "observations", "not_checked", "not_planned"):
         for i, entry in enumerate(document.get(section) or []):
             if not isinstance(entry, dict):
                 return f"{section}[{i}] is {_type(entry)}, not an object"
