@@ -2,7 +2,9 @@
 
 It never raises for what a portal answers: timeouts, resets, HTML error pages and truncated JSON
 come back as `Response`s for the checks to judge. It raises only for the caller's own mistakes,
-and before any byte is sent: a write method (`ReadOnlyViolation`).
+and before any byte is sent: a write method (`ReadOnlyViolation`). It never follows a redirect:
+the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody named, so
+a 3xx is an answer like any other, for the checks to judge.
 """
 
 from __future__ import annotations
@@ -220,7 +222,10 @@ class Client:
             if transport == "query":
                 query = encode_query(payload)
                 http = self.session.get(
-                    f"{url}?{query}" if query else url, timeout=self.timeout, verify=self.verify
+                    f"{url}?{query}" if query else url,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
             elif transport == "form":
                 http = self.session.post(
@@ -229,6 +234,7 @@ class Client:
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             else:
                 http = self.session.post(
@@ -237,6 +243,7 @@ class Client:
                     headers={"Content-Type": "application/json", "Accept": "application/json"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             body = http.content
         except requests.Timeout:
@@ -367,6 +374,8 @@ def _retry_after(response: Response) -> float | None:
 
 def _short_failure(exc: Exception) -> str:
     text = str(exc).lower()
+    if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
+        return "timeout"
     if "reset" in text or "aborted" in text or "remotedisconnected" in text:
         return "connection reset"
     if "refused" in text:
