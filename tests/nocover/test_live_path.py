@@ -20,20 +20,22 @@ pytestmark = pytest.mark.slow
 STANDARD = RateLimit(2, 50)
 
 
-def test_the_request_budget_is_never_exceeded_and_the_rest_is_not_checked():
+def test_the_request_budget_is_never_exceeded_and_the_plan_fits_it():
     document = run(RunOptions(target=TargetOptions(rate_limit=STANDARD, max_requests=12))).document
     assert document["run"]["requests"] <= 12
-    assert document["run"]["not_checked"] > 0
-    assert {n["reason"] for n in document["not_checked"]} <= {"request budget used up"}
+    assert document["run"]["not_checked"] == 0  # planned to fit: what was planned was checked
+    assert {e["reason"] for e in document["not_planned"]} == {"--max-requests 12"}
     assert [d for d in document["deviations"] if d["severity"] == "error"] == []
 
 
-def test_the_run_time_limit_stops_sending():
+def test_the_run_time_limit_is_planned_for_and_stops_sending():
     started = time.monotonic()
-    options = TargetOptions(rate_limit=RateLimit(1, 2), max_time=3)
+    options = TargetOptions(rate_limit=RateLimit(1, 4), max_time=3)
     document = run(RunOptions(target=options, batch=False, methods=("im.department.get",))).document
     assert time.monotonic() - started < 30
-    assert document["run"]["not_checked"] > 0
+    # at 1/s burst 4, at most 4 + 3 requests; discovery took 2
+    assert document["run"]["requests"] <= 7
+    assert {e["reason"] for e in document["not_planned"]} == {"--max-time 3 s at 1/s:4"}
 
 
 def test_the_standard_plan_limiter_keeps_a_full_run_unthrottled():
