@@ -20,7 +20,7 @@ from b24conform.deviations import FAIL_ON
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
 from b24conform.options import add_to_argparse, to_run_options
-from b24conform.report import load_document
+from b24conform.report.json import load_document
 
 
 class Parser(argparse.ArgumentParser):
