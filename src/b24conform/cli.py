@@ -19,15 +19,21 @@ from b24conform.baseline import exit_code
 from b24conform.deviations import FAIL_ON, not_checked_count, not_checked_reasons, verdict
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
-from b24conform.options import add_to_argparse, to_run_options
-from b24conform.report.json import load_document
+from b24conform.options import add_to_argparse, path, to_run_options
+from b24conform.report import load_document
 
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage dump."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"b24conform: {message} (see b24conform {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"b24conform: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """An error as one line of bounded length, whatever the user typed into it."""
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def build_parser() -> Parser:
@@ -54,18 +60,20 @@ def build_parser() -> Parser:
     )
     report_parser.add_argument("log", type=Path, help="a deviations.json")
     report_parser.add_argument(
-        "--report-dir", metavar="DIR", type=Path, help="where to write (default: beside the log)"
+        "--report-dir", metavar="DIR", type=path, help="where to write (default: beside the log)"
     )
     return parser
 
 
 def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
+    from b24conform.report import check_report_dir, write_reports
+
+    check_report_dir(args.report_dir)
     progress = None if args.quiet or not stderr.isatty() else ProgressLine(stderr)
     options = to_run_options(lambda name: getattr(args, name), progress)
     outcome = run(options)
     if progress:
         progress.clear()
-    from b24conform.report import write_reports
 
     paths = write_reports(outcome.document, args.report_dir)
     print_summary(outcome.document, paths.get("html"), sys.stdout)
@@ -167,6 +175,10 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path printed back must not crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -180,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return diff_command(args)
         return report_command(args)
     except B24ConformError as exc:
-        print(f"b24conform: {exc}", file=sys.stderr)
+        print(f"b24conform: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(

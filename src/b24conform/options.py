@@ -20,14 +20,48 @@ from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from b24conform.transport.ratelimit import STANDARD_PLAN
 
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: more is a typo, and too big for a socket timeout
+MAX_COUNT = 10**9  # requests, examples, departments: beyond this a value is a typo, not a plan
+MAX_SEED = 2**63 - 1
+MAX_DEPARTMENTS = 100_000
 
-def positive(text: str) -> int:
+
+def shown(text: str) -> str:
+    """A value as an error message quotes it: short, and printable whatever bytes it holds."""
+    quoted = ascii(text)
+    return quoted if len(quoted) <= 40 else quoted[:37] + "..."
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {shown(text)}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}: {shown(text)}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+positive = bounded(1, MAX_COUNT)
+seed = bounded(0, MAX_SEED)
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number of seconds above 0 (0 would stop the run before it starts)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {shown(text)}") from None
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_SECONDS:.0f} seconds: {shown(text)}"
+        )
     return value
 
 
@@ -35,10 +69,36 @@ def department_ids(text: str) -> tuple[int, ...]:
     try:
         ids = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"department ids must be numbers: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"department ids must be numbers: {shown(text)}") from None
     if not ids:
         raise argparse.ArgumentTypeError("give at least one department id")
+    if not all(1 <= i <= MAX_SEED for i in ids):
+        raise argparse.ArgumentTypeError(f"department ids are numbers from 1: {shown(text)}")
     return ids
+
+
+def text(env: str | None = None) -> Callable[[str], str]:
+    """An argparse type for a URL or token: not empty (an unset CI secret is an empty string,
+    and an empty `--webhook` must not quietly become a run of the bundled portal)."""
+
+    def parse(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(
+                f"is empty{f' (or {env} is set but empty)' if env else ''}"
+            )
+        return value
+
+    parse.__name__ = "text"
+    return parse
+
+
+def path(value: str) -> Path:
+    """An argparse type for a file or directory: not empty (an empty one would mean `.`)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    if "\0" in value or any(len(os.fsencode(part)) > 255 for part in Path(value).parts):
+        raise argparse.ArgumentTypeError(f"is no usable file name: {shown(value)}")
+    return Path(value)
 
 
 def rate_limit(text: str) -> RateLimit | None:
@@ -58,6 +118,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--webhook",
         {
+            "type": text("B24_WEBHOOK_URL"),
             "metavar": "URL",
             "default": _env("B24_WEBHOOK_URL"),
             "help": "inbound webhook https://<portal>/rest/<user>/<code>/ (env B24_WEBHOOK_URL)",
@@ -67,6 +128,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-portal",
         {
+            "type": text("B24_PORTAL_URL"),
             "metavar": "URL",
             "default": _env("B24_PORTAL_URL"),
             "help": "portal address for OAuth (env B24_PORTAL_URL)",
@@ -76,6 +138,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-token",
         {
+            "type": text("B24_ACCESS_TOKEN"),
             "metavar": "TOKEN",
             "default": _env("B24_ACCESS_TOKEN"),
             "help": "OAuth access token (env B24_ACCESS_TOKEN)",
@@ -84,17 +147,18 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "target",
         "--cassette",
-        {"metavar": "DIR", "type": Path, "help": "replay a recording offline"},
+        {"metavar": "DIR", "type": path, "help": "replay a recording offline"},
     ),
     (
         "target",
         "--record",
-        {"metavar": "DIR", "type": Path, "help": "record the live run into DIR"},
+        {"metavar": "DIR", "type": path, "help": "record the live run into DIR"},
     ),
     (
         "target",
         "--extranet-webhook",
         {
+            "type": text(),
             "metavar": "URL",
             "help": "webhook of an extranet user or a bot, for the access-denied checks",
         },
@@ -121,7 +185,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--timeout",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "default": 30.0,
             "help": "per-request timeout in seconds (default 30)",
         },
@@ -131,7 +195,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--ca-bundle",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "trust this CA certificate (PEM) for HTTPS, e.g. a `b24conform portal --tls` one",
         },
     ),
@@ -140,7 +204,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--max-time",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "help": "stop sending after this long; what is left is reported as not checked",
         },
     ),
@@ -174,7 +238,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "check",
         "--seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "generation seed (default 0)"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "generation seed (default 0)"},
     ),
     (
         "check",
@@ -201,7 +265,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--report-dir",
         {
             "metavar": "DIR",
-            "type": Path,
+            "type": path,
             "default": Path("reports"),
             "help": "where report.html, deviations.json and junit.xml go (default reports)",
         },
@@ -211,7 +275,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--baseline",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "a previous deviations.json or an accepted-deviations file",
         },
     ),
@@ -242,14 +306,14 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "reference",
         "--portal-seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "reference company seed"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "reference company seed"},
     ),
     (
         "reference",
         "--portal-departments",
         {
             "metavar": "N",
-            "type": positive,
+            "type": bounded(3, MAX_DEPARTMENTS),
             "default": 12,
             "help": "departments of the reference company (default 12)",
         },
