@@ -20,6 +20,7 @@ from b24conform.transport.credentials import Credentials
 from b24conform.transport.encoding import batch_command, encode_query
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
+from b24conform.transport.tls import tls_failure
 
 if TYPE_CHECKING:
     import requests
@@ -250,9 +251,11 @@ class Client:
         except requests.RequestException as exc:
             reason = self.credentials.redact(f"{type(exc).__name__}: {exc}")
             log.debug("no answer from %s: %s", self.credentials.public_target, reason)
-            return Response(
-                status=None, failure=_short_failure(exc), elapsed=time.monotonic() - started
-            )
+            if isinstance(exc, requests.exceptions.SSLError):
+                failure = tls_failure(reason, *self.credentials.host_port, self.verify)
+            else:
+                failure = _short_failure(exc)
+            return Response(status=None, failure=failure, elapsed=time.monotonic() - started)
         log.debug(
             "%s %s → %s",
             transport,
@@ -379,8 +382,6 @@ def _short_failure(exc: Exception) -> str:
         return "connection refused"
     if "name or service" in text or "nodename" in text or "resolve" in text:
         return "host not found"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "truncated answer"
     return type(exc).__name__
