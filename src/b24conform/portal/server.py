@@ -81,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.get("Content-Type", ""),
             body,
             self.headers.get("Authorization"),
+            method=self.command,
         )
         if wire.reset:
             self.close_connection = True
