@@ -27,6 +27,7 @@ from b24conform.options import (
     apply_settings,
     dest,
     masked,
+    path,
     to_run_options,
 )
 from b24conform.report import load_document
@@ -36,7 +37,13 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage dump."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"b24conform: {message} (see b24conform {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"b24conform: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """An error as one line of bounded length, whatever the user typed into it."""
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def build_parser() -> Parser:
@@ -71,7 +78,7 @@ def build_parser() -> Parser:
     portal_parser.add_argument(
         "--cassette",
         metavar="DIR",
-        type=Path,
+        type=path,
         help="serve a recording instead: its answers to the requests it holds, 404 to the rest",
     )
 
@@ -85,13 +92,16 @@ def build_parser() -> Parser:
     )
     report_parser.add_argument("log", type=Path, help="a deviations.json")
     report_parser.add_argument(
-        "--report-dir", metavar="DIR", type=Path, help="where to write (default: beside the log)"
+        "--report-dir", metavar="DIR", type=path, help="where to write (default: beside the log)"
     )
     return parser
 
 
 def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
+    from b24conform.report import check_report_dir, write_reports
+
     apply_settings(args)
+    check_report_dir(args.report_dir)
     if args.verbose:
         log_to(stderr, logging.DEBUG if args.verbose > 1 else logging.INFO)
     quiet = args.quiet or args.verbose or not stderr.isatty()
@@ -100,7 +110,6 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
     outcome = run(options)
     if progress:
         progress.clear()
-    from b24conform.report import write_reports
 
     paths = write_reports(outcome.document, args.report_dir)
     if args.json:
@@ -142,7 +151,7 @@ def json_summary(document: dict, paths: dict[str, Path], code: int) -> dict:
         "new": sum(1 for d in document["deviations"] if d.get("baseline") != "known"),
         "not_checked": not_checked_count(document),
         "interrupted": bool(run_info.get("interrupted")),
-        "reports": {key: str(path) for key, path in paths.items()},
+        "reports": {key: str(file) for key, file in paths.items()},
     }
 
 
@@ -257,6 +266,10 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path printed back must not crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -276,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return config_command(args, sys.stdout)
         return report_command(args)
     except B24ConformError as exc:
-        print(f"b24conform: {exc}", file=sys.stderr)
+        print(f"b24conform: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(

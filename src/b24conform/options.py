@@ -26,14 +26,48 @@ from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from b24conform.transport.ratelimit import STANDARD_PLAN
 
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: more is a typo, and too big for a socket timeout
+MAX_COUNT = 10**9  # requests, examples, departments: beyond this a value is a typo, not a plan
+MAX_SEED = 2**63 - 1
+MAX_DEPARTMENTS = 100_000
 
-def positive(text: str) -> int:
+
+def shown(text: str) -> str:
+    """A value as an error message quotes it: short, and printable whatever bytes it holds."""
+    quoted = ascii(text)
+    return quoted if len(quoted) <= 40 else quoted[:37] + "..."
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {shown(text)}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}: {shown(text)}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+positive = bounded(1, MAX_COUNT)
+seed = bounded(0, MAX_SEED)
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number of seconds above 0 (0 would stop the run before it starts)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {shown(text)}") from None
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_SECONDS:.0f} seconds: {shown(text)}"
+        )
     return value
 
 
@@ -41,10 +75,36 @@ def department_ids(text: str) -> tuple[int, ...]:
     try:
         ids = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"department ids must be numbers: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"department ids must be numbers: {shown(text)}") from None
     if not ids:
         raise argparse.ArgumentTypeError("give at least one department id")
+    if not all(1 <= i <= MAX_SEED for i in ids):
+        raise argparse.ArgumentTypeError(f"department ids are numbers from 1: {shown(text)}")
     return ids
+
+
+def text(env: str | None = None) -> Callable[[str], str]:
+    """An argparse type for a URL or token: not empty (an unset CI secret is an empty string,
+    and an empty `--webhook` must not quietly become a run of the bundled portal)."""
+
+    def parse(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(
+                f"is empty{f' (or {env} is set but empty)' if env else ''}"
+            )
+        return value
+
+    parse.__name__ = "text"
+    return parse
+
+
+def path(value: str) -> Path:
+    """An argparse type for a file or directory: not empty (an empty one would mean `.`)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    if "\0" in value or any(len(os.fsencode(part)) > 255 for part in Path(value).parts):
+        raise argparse.ArgumentTypeError(f"is no usable file name: {shown(value)}")
+    return Path(value)
 
 
 def rate_limit(text: str) -> RateLimit | None:
@@ -61,6 +121,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--webhook",
         {
+            "type": text("B24_WEBHOOK_URL"),
             "metavar": "URL",
             "help": "inbound webhook https://<portal>/rest/<user>/<code>/ (env B24_WEBHOOK_URL)",
         },
@@ -69,6 +130,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-portal",
         {
+            "type": text("B24_PORTAL_URL"),
             "metavar": "URL",
             "help": "portal address for OAuth (env B24_PORTAL_URL)",
         },
@@ -77,6 +139,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-token",
         {
+            "type": text("B24_ACCESS_TOKEN"),
             "metavar": "TOKEN",
             "help": "OAuth access token (env B24_ACCESS_TOKEN)",
         },
@@ -84,17 +147,18 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "target",
         "--cassette",
-        {"metavar": "DIR", "type": Path, "help": "replay a recording offline"},
+        {"metavar": "DIR", "type": path, "help": "replay a recording offline"},
     ),
     (
         "target",
         "--record",
-        {"metavar": "DIR", "type": Path, "help": "record the live run into DIR"},
+        {"metavar": "DIR", "type": path, "help": "record the live run into DIR"},
     ),
     (
         "target",
         "--extranet-webhook",
         {
+            "type": text(),
             "metavar": "URL",
             "help": "webhook of an extranet user or a bot, for the access-denied checks "
             "(env B24_EXTRANET_WEBHOOK_URL)",
@@ -122,7 +186,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--timeout",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "default": 30.0,
             "help": "per-request timeout in seconds (default 30)",
         },
@@ -132,7 +196,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--ca-bundle",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "trust this CA certificate (PEM) for HTTPS, e.g. a `b24conform portal --tls` one",
         },
     ),
@@ -141,7 +205,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--max-time",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "help": "stop sending after this long; what is left is reported as not checked",
         },
     ),
@@ -175,7 +239,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "check",
         "--seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "generation seed (default 0)"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "generation seed (default 0)"},
     ),
     (
         "check",
@@ -202,7 +266,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--report-dir",
         {
             "metavar": "DIR",
-            "type": Path,
+            "type": path,
             "default": Path("reports"),
             "help": "where report.html, deviations.json and junit.xml go (default reports)",
         },
@@ -212,7 +276,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--baseline",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "a previous deviations.json or an accepted-deviations file",
         },
     ),
@@ -243,14 +307,14 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "reference",
         "--portal-seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "reference company seed"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "reference company seed"},
     ),
     (
         "reference",
         "--portal-departments",
         {
             "metavar": "N",
-            "type": positive,
+            "type": bounded(3, MAX_DEPARTMENTS),
             "default": 12,
             "help": "departments of the reference company (default 12)",
         },
@@ -340,7 +404,7 @@ def resolve(
         variable = env_name(name)
         if _given(kwargs, given(name)):
             settings[name] = Setting(given(name), flag)
-        elif environ.get(variable, "") != "":
+        elif variable in environ:  # set but empty is an error, as an empty flag is
             settings[name] = Setting(_convert(kwargs, environ[variable], variable), variable)
         elif name in file_values:
             assert isinstance(config, ConfigFile)
@@ -397,7 +461,7 @@ def _convert(kwargs: dict[str, Any], raw: Any, where: str, base: Path | None = N
         value = convert(text) if convert else text
         if kwargs.get("choices") and value not in kwargs["choices"]:
             raise ValueError(f"{text!r} is not one of {', '.join(kwargs['choices'])}")
-        if convert is Path and base is not None:
+        if isinstance(value, Path) and base is not None:
             value = base / value
         return value
     except (argparse.ArgumentTypeError, ValueError, TypeError, UsageError) as exc:

@@ -24,16 +24,53 @@ def parse_rate_limit(text: str) -> tuple[float, int] | None:
     """``"2/s:50"`` → ``(2.0, 50)``; ``"off"`` → ``None``; anything else → ``ValueError``."""
     if text.strip().lower() == "off":
         return None
-    match = _RATE.match(text)
-    if not match or float(match.group(1)) <= 0 or int(match.group(2)) < 1:
-        raise ValueError(f"bad --rate-limit {text!r}: use RATE/s:BURST (e.g. 2/s:50) or off")
+    match = _RATE.match(text) if len(text) < 40 else None
+    if (
+        not match
+        or not 0 < float(match.group(1)) <= 10_000
+        or not 1 <= int(match.group(2)) <= 100_000
+    ):
+        raise ValueError(f"bad --rate-limit {text[:40]!a}: use RATE/s:BURST (e.g. 2/s:50) or off")
     return float(match.group(1)), int(match.group(2))
+
+
+def _number(kind: type, low: float, high: float, *, above: bool = False):
+    """An argparse type: a number of `kind` from `low` (or above it) up to `high`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text[:40]!a}") from None
+        if not (low < value if above else low <= value) or not value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be {'above' if above else 'from'} {low} {'and at most' if above else 'to'} "
+                f"{high}: {text[:40]!a}"
+            )
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty (give 127.0.0.1 or 0.0.0.0)")
+    try:
+        text.encode("idna")
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(f"not a host name: {text[:40]!a}") from None
+    return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Define the options of ``b24conform portal``."""
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free one)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_number(int, 0, 65535), default=0, help="port to listen on (0: any free one)"
+    )
+    parser.add_argument(
+        "--host", type=_host, default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
     parser.add_argument(
         "--profile", default="docs", help=f"documented behaviour to serve: {' | '.join(PROFILES)}"
     )
@@ -47,8 +84,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list-faults", action="store_true", help="list the faults and what they break, then exit"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the fictional company")
-    parser.add_argument("--departments", type=int, default=12, help="number of departments (>= 3)")
+    parser.add_argument(
+        "--seed", type=_number(int, 0, 2**63 - 1), default=0, help="seed of the fictional company"
+    )
+    parser.add_argument(
+        "--departments",
+        type=_number(int, 3, 100_000),
+        default=12,
+        help="number of departments (>= 3)",
+    )
     parser.add_argument(
         "--rate-limit",
         default="2/s:50",
@@ -57,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--operating-limit",
-        type=float,
+        type=_number(float, 0, 86_400, above=True),
         default=None,
         metavar="SECONDS",
         help="method time budget in seconds per 10 minutes (default: off)",
@@ -96,8 +140,8 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             port=args.port,
         )
         portal.start()
-    except (ValueError, OSError) as exc:
-        print(f"b24conform portal: {exc}", file=sys.stderr)
+    except (ValueError, OSError, OverflowError) as exc:
+        print(f"b24conform portal: {' '.join(str(exc).split())[:400]}", file=sys.stderr)
         return 2
     try:
         print("\n".join(portal.describe()))

@@ -145,8 +145,10 @@ class Spec:
 
 @cache
 def load_spec(revision: str = "current") -> Spec:
+    known = available_revisions()
+    if revision not in known:
+        raise UsageError(
+            f"unknown docs revision {revision[:40]!a} (known: {', '.join(known) or 'none found'})"
+        )
     folder = schemas_root() / revision
-    if not folder.is_dir():
-        known = ", ".join(available_revisions()) or "none found"
-        raise UsageError(f"unknown docs revision {revision!r} (known: {known})")
     return Spec(revision, folder)
