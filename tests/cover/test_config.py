@@ -142,7 +142,9 @@ def test_a_bad_variable_is_one_line_naming_it(project, monkeypatch, capsys):
     monkeypatch.setenv("B24_MAX_EXAMPLES", "many")
     assert main(["config"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("b24conform: B24_MAX_EXAMPLES: not a whole number")
+    assert err.count("\n") == 1 and err.startswith(
+        "b24conform: B24_MAX_EXAMPLES: not a whole number"
+    )
 
 
 def test_a_run_takes_its_options_from_the_file(project, capsys):
