@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 from . import PROFILES, ReferencePortal
 from .faults import CATALOGUE
@@ -51,6 +54,14 @@ def _number(kind: type, low: float, high: float, *, above: bool = False):
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def _file_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    if "\0" in text or any(len(os.fsencode(part)) > 255 for part in text.split(os.sep)):
+        raise argparse.ArgumentTypeError(f"is no usable file name: {text[:40]!a}")
+    return text
 
 
 def _host(text: str) -> str:
@@ -107,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="method time budget in seconds per 10 minutes (default: off)",
     )
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA")
+    parser.add_argument(
+        "--ca-file",
+        metavar="PATH",
+        type=_file_name,
+        help="with --tls: write the CA certificate (PEM) here (default: a file in the temp dir)",
+    )
 
 
 def list_faults() -> list[str]:
@@ -126,6 +143,10 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         with contextlib.suppress(BrokenPipeError):
             print("\n".join(list_faults()), flush=True)
         return 0
+    ca_file = getattr(args, "ca_file", None)
+    if ca_file and not args.tls:
+        print("b24conform portal: --ca-file needs --tls", file=sys.stderr)
+        return 2
     try:
         rate_limit = parse_rate_limit(args.rate_limit)
         portal = ReferencePortal(
@@ -140,14 +161,15 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             port=args.port,
         )
         portal.start()
+        if portal.ca_cert_pem:
+            ca_file = _write_ca(portal, ca_file)
     except (ValueError, OSError, OverflowError) as exc:
         print(f"b24conform portal: {' '.join(str(exc).split())[:400]}", file=sys.stderr)
         return 2
     try:
         print("\n".join(portal.describe()))
-        if portal.ca_cert_pem:
-            print("CA certificate (trust it to call over HTTPS):")
-            print(portal.ca_cert_pem.decode("ascii").rstrip())
+        if ca_file:
+            print(f"CA certificate: {ca_file} (trust it: b24conform run --ca-bundle {ca_file} ...)")
         print("Serving; press Ctrl-C to stop.", flush=True)
         waiter = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
@@ -161,6 +183,21 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         portal.stop()
     print("Portal stopped.", flush=True)
     return 0
+
+
+def _write_ca(portal: ReferencePortal, path: str | None) -> str:
+    """Write the portal's CA certificate to `path` (or a fresh file in the temp dir)."""
+    if path is None:
+        handle, path = tempfile.mkstemp(
+            prefix=f"b24conform-portal-{portal.port}-", suffix="-ca.pem"
+        )
+        os.close(handle)
+    try:
+        Path(path).write_bytes(portal.ca_cert_pem or b"")
+    except OSError as exc:
+        portal.stop()
+        raise OSError(f"--ca-file {path}: cannot write it ({exc.strerror})") from None
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 It never raises for what a portal answers: timeouts, resets, HTML error pages and truncated JSON
 come back as `Response`s for the checks to judge. It raises only for the caller's own mistakes,
-and before any byte is sent: a write method (`ReadOnlyViolation`).
+and before any byte is sent: a write method (`ReadOnlyViolation`). It never follows a redirect:
+the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody named, so
+a 3xx is an answer like any other, for the checks to judge.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from b24conform.transport.credentials import Credentials
 from b24conform.transport.encoding import batch_command, encode_query
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
+from b24conform.transport.tls import tls_failure
 
 log = logging.getLogger("b24conform.transport")
 
@@ -232,7 +235,10 @@ class Client:
             if transport == "query":
                 query = encode_query(payload)
                 http = self.session.get(
-                    f"{url}?{query}" if query else url, timeout=self.timeout, verify=self.verify
+                    f"{url}?{query}" if query else url,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
             elif transport == "form":
                 http = self.session.post(
@@ -241,6 +247,7 @@ class Client:
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             else:
                 http = self.session.post(
@@ -249,6 +256,7 @@ class Client:
                     headers={"Content-Type": "application/json", "Accept": "application/json"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             body = http.content
         except requests.Timeout:
@@ -256,9 +264,11 @@ class Client:
         except requests.RequestException as exc:
             reason = self.credentials.redact(f"{type(exc).__name__}: {exc}")
             log.debug("no answer from %s: %s", self.credentials.public_target, reason)
-            return Response(
-                status=None, failure=_short_failure(exc), elapsed=time.monotonic() - started
-            )
+            if isinstance(exc, requests.exceptions.SSLError):
+                failure = tls_failure(reason, *self.credentials.host_port, self.verify)
+            else:
+                failure = _short_failure(exc)
+            return Response(status=None, failure=failure, elapsed=time.monotonic() - started)
         log.debug(
             "%s %s → %s",
             transport,
@@ -377,14 +387,14 @@ def _retry_after(response: Response) -> float | None:
 
 def _short_failure(exc: Exception) -> str:
     text = str(exc).lower()
+    if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
+        return "timeout"
     if "reset" in text or "aborted" in text or "remotedisconnected" in text:
         return "connection reset"
     if "refused" in text:
         return "connection refused"
     if "name or service" in text or "nodename" in text or "resolve" in text:
         return "host not found"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "truncated answer"
     return type(exc).__name__
