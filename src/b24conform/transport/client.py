@@ -15,9 +15,7 @@ import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from b24conform.errors import UsageError
 from b24conform.transport.credentials import Credentials
@@ -25,6 +23,9 @@ from b24conform.transport.encoding import batch_command, encode_query
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
 from b24conform.transport.tls import tls_failure
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("b24conform.transport")
 
@@ -108,7 +109,11 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.max_requests = max_requests
         self.deadline = deadline
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # imported with the first client: `b24conform --help` needs none
+
+            session = requests.Session()
+        self.session = session
         # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's
         self.verify = verify
         self.sleep = sleep
@@ -228,6 +233,8 @@ class Client:
         return Response(status=None, failure=reason.split(" (")[0], not_sent=True)
 
     def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
+        import requests
+
         url = self.credentials.method_url(method)
         payload = {**params, **self.credentials.auth_params()}
         started = time.monotonic()
@@ -386,6 +393,8 @@ def _retry_after(response: Response) -> float | None:
 
 
 def _short_failure(exc: Exception) -> str:
+    import requests
+
     text = str(exc).lower()
     if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
         return "timeout"
