@@ -339,10 +339,8 @@ class _Builder:
         next_id = 1
         for index in range(1, size):
             next_id += rng.randint(1, 5) if index > 1 else rng.randint(2, 4)
-            if index <= 3:  # a guaranteed chain root → 1 → 2 → 3 levels deep
-                parent = deps[index - 1]
-            else:
-                parent = rng.choice(parents)
+            # a guaranteed chain root → 1 → 2 → 3 levels deep, then any shallow parent
+            parent = deps[index - 1] if index <= 3 else rng.choice(parents)
             name = self.dept_name()
             dep = Department(
                 next_id,
