@@ -26,15 +26,16 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Case
 from b24conform.generation import ABSENT, MAX_IDS_PER_REQUEST, draw_one, strategy_from_schema
 from b24conform.pairwise import Row, coverable_pairs, covering_array, pairs_of
 from b24conform.spec import MethodContract
 from b24conform.transport import Call
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 TRANSPORT, SUFFIX = "transport", ".json suffix"
 DIRECT_TRANSPORTS = ("json", "form", "multipart", "query")
@@ -177,6 +178,8 @@ def plan_pairs(contract: MethodContract, company: Company, *, batch: bool = True
 
 def pair_cases(contract: MethodContract, plan: PairPlan, company: Company, seed: int) -> list[Case]:
     """One valid case per row: the row fixes its dimensions, Hypothesis draws the rest."""
+    from hypothesis import strategies as st  # imported when drawing: a replay never needs it
+
     strategies = [_row_strategy(contract, row, company) for row in plan.rows]
     # each method its own draws: the same rows, other ids
     seed = seed + zlib.crc32(contract.name.encode())
@@ -210,6 +213,8 @@ def _row_strategy(contract: MethodContract, row: Row, company: Company) -> st.Se
     when the target said which: the head's data of a headless department is another question
     (the `headless_department` probe's), and would leave the row's pair unjudged.
     """
+    from hypothesis import strategies as st
+
     request = contract.request_schema
     required = set(request.get("required", []))
     pools = {"department_ids": list(company.department_ids)}
@@ -247,6 +252,8 @@ def _row_strategy(contract: MethodContract, row: Row, company: Company) -> st.Se
 def _id_set(kind: str, company: Company, prefer: frozenset[int] | None) -> st.SearchStrategy:
     """(known ids, padding ids that exist on no department) for one kind of id set; a single id
     is taken from `prefer` when it holds one that fits."""
+    from hypothesis import strategies as st
+
     pool = list(company.department_ids)
 
     def single(candidates: Sequence[int]) -> st.SearchStrategy:
