@@ -4,8 +4,9 @@ A run that hits its budget half-way has checked an arbitrary part of what it mea
 that plans for its budget checks the most valuable part, completely, and says what it left out.
 The time budget becomes requests through the rate limit: a leaky bucket of burst b draining r a
 second lets at most b + r·T requests through in T seconds (a run of R requests cannot finish
-faster than max(0, R − b) / r), and a fifth of the time is kept for judging and the network.
-Without a rate limit the time cannot be converted: the deadline alone stops the run.
+faster than max(0, R − b) / r), and a fifth of the time is kept for judging. Nor can requests
+go faster than the portal answers: the time each discovery request took bounds them too.
+Without a rate limit or a measured answer time the deadline alone stops the run.
 
 What is kept, in this order, each tier shared out across the methods in turn:
 1. the pairwise cases (every pair of request dimensions), 2. the documented errors and refusals,
@@ -50,16 +51,23 @@ def budget_for(
     rate_limit: RateLimit | None,
     used: int,
     elapsed: float,
+    seconds_per_request: float | None = None,
 ) -> Budget | None:
-    """The tighter of the two budgets, after `used` requests in `elapsed` seconds; None if none."""
+    """The tighter of the budgets after `used` requests in `elapsed` seconds; None if none.
+
+    `seconds_per_request`: how long a request took so far (discovery's), when known."""
     found: list[Budget] = []
     if max_requests is not None:
         found.append(Budget(max_requests - used, f"--max-requests {max_requests}"))
-    if max_time is not None and rate_limit is not None:
-        level = max(0.0, used - rate_limit.per_second * elapsed)  # what the bucket still holds
+    if max_time is not None:
         usable = max(0.0, max_time - elapsed) * TIME_SHARE
-        room = rate_limit.burst - BUCKET_MARGIN - level + rate_limit.per_second * usable
-        found.append(Budget(math.floor(room), f"--max-time {max_time:g} s at {rate_limit}"))
+        if rate_limit is not None:
+            level = max(0.0, used - rate_limit.per_second * elapsed)  # what the bucket holds
+            room = rate_limit.burst - BUCKET_MARGIN - level + rate_limit.per_second * usable
+            found.append(Budget(math.floor(room), f"--max-time {max_time:g} s at {rate_limit}"))
+        if seconds_per_request:
+            room = usable / seconds_per_request
+            found.append(Budget(math.floor(room), f"--max-time {max_time:g} s"))
     if not found:
         return None
     tightest = min(found, key=lambda b: b.requests)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ DEFAULT_METHODS = (
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 DISCOVERY_PAGES = 20
+log = logging.getLogger("b24conform.engine")
 #: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
 #: "`department.get` (scope `department`)"); the department methods name theirs in their contract.
 DISCOVERY_SCOPES = {"im.revision.get": "im", "department.get": "department"}
@@ -141,6 +143,7 @@ class Session:
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
         self.company = Company(())
+        self.discovery_seconds = 0.0
         self.plan = Plan([], self.company)
         #: per method, each pairwise row sent and its outcome (passed, failed, or why unanswered)
         self.pair_results: dict[str, list[tuple[dict[str, str], str]]] = {}
@@ -163,6 +166,13 @@ class Session:
 
     def discover(self) -> None:
         """What the target is: its API revision and its department ids (never hard-coded)."""
+        started = time.monotonic()
+        try:
+            self._discover()
+        finally:
+            self.discovery_seconds = time.monotonic() - started
+
+    def _discover(self) -> None:
         answer = self.client.call(Call("im.revision.get"))
         self._require_answer(answer, "im.revision.get")
         self._refuse_missing_scope(answer, "im.revision.get", "main")
@@ -279,9 +289,15 @@ class Session:
             rate_limit=bucket.limit if bucket else None,
             used=self.client.stats.requests,
             elapsed=elapsed,
+            seconds_per_request=self.discovery_seconds / max(1, self.client.stats.requests),
         )
         if budget is None:
             return {}
+        log.info(
+            "%s: %d requests left after discovery, the plan is cut to fit",
+            budget.reason,
+            budget.requests,
+        )
         firsts: dict[str, Exchange] = {}
         costs: dict[str, int] = {}
         for contract in walks:

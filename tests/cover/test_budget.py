@@ -54,7 +54,12 @@ def test_the_tighter_budget_wins_and_no_budget_is_none():
     assert (
         budget_for(max_requests=None, max_time=None, rate_limit=STANDARD, used=2, elapsed=1) is None
     )
-    # without a rate limit the time cannot be turned into requests: the deadline alone stops
+    # nor faster than the portal answers: 8 s usable at half a second a request
+    slow = budget_for(
+        max_requests=None, max_time=10, rate_limit=None, used=2, elapsed=0, seconds_per_request=0.5
+    )
+    assert slow == Budget(16, "--max-time 10 s")
+    # without a rate limit or an answer time, time cannot be turned into requests
     assert budget_for(max_requests=None, max_time=5, rate_limit=None, used=2, elapsed=1) is None
 
 

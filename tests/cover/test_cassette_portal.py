@@ -10,6 +10,7 @@ import pytest
 
 from b24conform.cassettes.serve import NOT_RECORDED, CassetteService
 from b24conform.errors import UsageError
+from b24conform.transport import encode_query
 
 SHIPPED = Path(__file__).parents[2] / "cassettes" / "reference"
 SERVICE = CassetteService(SHIPPED)
@@ -17,21 +18,27 @@ PATH = "/rest/" + SERVICE.meta["endpoint"].split("/rest/", 1)[1]
 INTERACTIONS = json.loads((SHIPPED / "cassette.json").read_text())["interactions"]
 
 
-def recorded(uri_end: str, body: str) -> dict:
-    (found,) = [
-        i["response"]
+def json_string_call() -> tuple[dict, dict]:
+    """A JSON call of the recording whose ID is a string holding a JSON array, answered 200:
+    its parameters and its recorded answer."""
+    (interaction, *_) = [
+        i
         for i in INTERACTIONS
-        if i["request"]["uri"].endswith(uri_end) and i["request"]["body"] == body
+        if i["request"]["uri"].endswith("/im.department.get")
+        and (i["request"]["body"] or "").startswith("{")
+        and isinstance(json.loads(i["request"]["body"]).get("ID"), str)
+        and i["response"]["status"]["code"] == 200
     ]
-    return found
+    return json.loads(interaction["request"]["body"]), interaction["response"]
 
 
 def test_a_recorded_request_gets_its_recorded_answer_however_it_is_encoded():
-    expected = recorded("/im.department.get", '{"ID": "[1]"}')
+    params, expected = json_string_call()
+    form = encode_query(params)
     for content_type, body, query in [
-        ("application/json", b'{"ID": "[1]"}', ""),
-        ("application/x-www-form-urlencoded", b"ID=%5B1%5D", ""),
-        ("", b"", "ID=%5B1%5D"),
+        ("application/json", json.dumps(params).encode(), ""),
+        ("application/x-www-form-urlencoded", form.encode(), ""),
+        ("", b"", form),
     ]:
         answer = SERVICE.handle(PATH + "im.department.get", query, content_type, body, None)
         assert answer.status == expected["status"]["code"] == 200
@@ -44,10 +51,11 @@ def test_recorded_errors_keep_their_status():
 
 
 def test_the_json_suffix_is_optional_as_on_bitrix24():
-    answer = SERVICE.handle(
-        PATH + "im.department.get.json", "", "application/json", b'{"ID": "[1]"}', None
-    )
-    assert answer.status == 200 and "result" in json.loads(answer.body)
+    params, expected = json_string_call()
+    body = json.dumps(params).encode()
+    answer = SERVICE.handle(PATH + "im.department.get.json", "", "application/json", body, None)
+    assert answer.status == 200
+    assert json.loads(answer.body) == json.loads(expected["body"]["string"])
 
 
 @pytest.mark.parametrize(
