@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from b24conform import __version__
 from b24conform.baseline import exit_code
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FAIL_ON
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
@@ -47,7 +49,7 @@ def build_parser() -> Parser:
     diff_parser = commands.add_parser("diff", help="compare two runs' deviations.json")
     diff_parser.add_argument("old", type=Path)
     diff_parser.add_argument("new", type=Path)
-    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default="error")
+    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default=DEFAULTS.fail_on)
 
     report_parser = commands.add_parser(
         "report", help="rebuild report.html and junit.xml from a log"
@@ -87,6 +89,13 @@ def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
             f"  not checked: {', '.join(run_info['not_documented'])} "
             f"(not documented in revision {run_info['docs']})\n"
         )
+    reasons = Counter(entry.get("reason") for entry in document.get("not_checked") or [])
+    if reasons:
+        why = ", ".join(
+            reason if len(reasons) == 1 else f"{count} {reason}"
+            for reason, count in reasons.most_common()
+        )
+        out.write(f"  not checked: {sum(reasons.values())} cases ({why})\n")
     for deviation in document["deviations"]:
         if deviation["severity"] != "info":
             out.write(

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from b24conform.baseline import Baseline
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FAIL_ON
 from b24conform.engine import DEFAULT_METHODS, Progress, RunOptions
 from b24conform.errors import UsageError
 from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
-from b24conform.transport.ratelimit import STANDARD_PLAN
 
 
 def positive(text: str) -> int:
@@ -122,8 +122,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "SECONDS",
             "type": float,
-            "default": 30.0,
-            "help": "per-request timeout in seconds (default 30)",
+            "default": DEFAULTS.timeout,
+            "help": f"per-request timeout in seconds (default {DEFAULTS.timeout:g})",
         },
     ),
     (
@@ -148,8 +148,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "check",
         "--docs",
         {
-            "default": "current",
-            "help": "documented revision to judge by: current (default) or rev18",
+            "default": DEFAULTS.docs,
+            "help": f"documented revision to judge by: current or rev18 (default {DEFAULTS.docs})",
         },
     ),
     (
@@ -167,14 +167,19 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "N",
             "type": positive,
-            "default": 200,
-            "help": "generated valid requests per method (default 200)",
+            "default": DEFAULTS.max_examples,
+            "help": f"generated valid requests per method (default {DEFAULTS.max_examples})",
         },
     ),
     (
         "check",
         "--seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "generation seed (default 0)"},
+        {
+            "metavar": "N",
+            "type": int,
+            "default": DEFAULTS.seed,
+            "help": f"generation seed (default {DEFAULTS.seed})",
+        },
     ),
     (
         "check",
@@ -187,8 +192,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "RATE",
             "type": rate_limit,
-            "default": STANDARD_PLAN,
-            "help": "the portal's plan: 2/s:50 (standard, default), 5/s:250 (enterprise) or off",
+            "default": DEFAULTS.rate_limit,
+            "help": f"the portal's plan: 2/s:50 (standard), 5/s:250 (enterprise) or off (default {DEFAULTS.rate_limit or 'off'})",
         },
     ),
     (
@@ -202,8 +207,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "DIR",
             "type": Path,
-            "default": Path("reports"),
-            "help": "where report.html, deviations.json and junit.xml go (default reports)",
+            "default": DEFAULTS.report_dir,
+            "help": f"where report.html, deviations.json and junit.xml go (default {DEFAULTS.report_dir})",
         },
     ),
     (
@@ -220,14 +225,17 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--fail-on",
         {
             "choices": FAIL_ON,
-            "default": "error",
-            "help": "lowest severity of a new deviation that fails the run (default error)",
+            "default": DEFAULTS.fail_on,
+            "help": f"lowest severity of a new deviation that fails the run (default {DEFAULTS.fail_on})",
         },
     ),
     (
         "reference",
         "--portal-profile",
-        {"default": "docs", "help": "reference portal profile: docs (default) or rev18"},
+        {
+            "default": DEFAULTS.portal_profile,
+            "help": f"reference portal profile: docs or rev18 (default {DEFAULTS.portal_profile})",
+        },
     ),
     (
         "reference",
@@ -242,7 +250,12 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "reference",
         "--portal-seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "reference company seed"},
+        {
+            "metavar": "N",
+            "type": int,
+            "default": DEFAULTS.portal_seed,
+            "help": f"reference company seed (default {DEFAULTS.portal_seed})",
+        },
     ),
     (
         "reference",
@@ -250,8 +263,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "N",
             "type": positive,
-            "default": 12,
-            "help": "departments of the reference company (default 12)",
+            "default": DEFAULTS.portal_departments,
+            "help": f"departments of the reference company (default {DEFAULTS.portal_departments})",
         },
     ),
 ]

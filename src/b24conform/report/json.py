@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FAIL_ON, FORMAT, SEVERITY_RANK
 from b24conform.errors import UsageError
 
-DEFAULT_FAIL_ON = "error"
+DEFAULT_FAIL_ON = DEFAULTS.fail_on
 
 _REQUIRED_DEVIATION = ("id", "method", "check", "kind", "severity", "location", "message")
 _LISTS = ("deviations", "observations", "checks", "coverage", "fixed", "not_checked")
