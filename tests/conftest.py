@@ -1,4 +1,4 @@
-"""Hypothesis settings profiles for the project's own tests.
+"""Settings for the project's own tests: Hypothesis profiles, and the schema of every log made.
 
 Wall-clock health checks and deadlines measure the machine, not the code: on a loaded CI runner
 (or a fresh clone, where the first `st.text()` draw builds Hypothesis' Unicode tables) they fail
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -24,3 +25,19 @@ settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE")
     or ("ci" if os.environ.get("CI", "").lower() == "true" else "default")
 )
+
+
+@pytest.fixture(autouse=True)
+def every_document_follows_its_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each `deviations.json` document a test makes the engine produce is valid by the shipped
+    JSON Schema (`b24conform.deviations/1`), whatever the test itself asserts about it."""
+    from b24conform import engine
+    from b24conform.report.json import validate
+
+    class Checked(engine.Outcome):
+        def __init__(self, document: dict, exit_code: int) -> None:
+            super().__init__(document, exit_code)
+            problem = validate(document)
+            assert problem is None, f"deviations.json breaks its JSON Schema: {problem}"
+
+    monkeypatch.setattr(engine, "Outcome", Checked)

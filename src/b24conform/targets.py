@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from b24conform import cassettes
 from b24conform.defaults import DEFAULTS
 from b24conform.errors import UsageError
 from b24conform.transport import (
@@ -123,6 +122,8 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
     transport: Transport = network
     on_complete = _ignore
     if options.record:
+        from b24conform import cassettes  # vcrpy loads only when a cassette is used
+
         recording = stack.enter_context(
             cassettes.recording(options.record, network, main, roles, mode)
         )
@@ -150,6 +151,8 @@ def _replay(
     options: TargetOptions, network: Transport, budget: Budget, stack: contextlib.ExitStack
 ) -> Target:
     """A recording answers; no rate limit (no portal to spare), the run's budget all the same."""
+    from b24conform import cassettes  # vcrpy loads only when a cassette is used
+
     folder = Path(options.cassette)  # type: ignore[arg-type]
     meta, corpus = cassettes.read_cassette(folder)
     main, roles = cassettes.replay_credentials(meta)
