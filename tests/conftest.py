@@ -41,3 +41,21 @@ def every_document_follows_its_schema(monkeypatch: pytest.MonkeyPatch) -> None:
             assert problem is None, f"deviations.json breaks its JSON Schema: {problem}"
 
     monkeypatch.setattr(engine, "Outcome", Checked)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (end to end, minutes); CI (.ci/run) runs them",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow` tests run only with --slow or when named by -m: a plain `pytest` stays quick."""
+    if config.getoption("--slow") or config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

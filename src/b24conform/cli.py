@@ -17,8 +17,7 @@ from typing import NoReturn, TextIO
 
 from b24conform import __version__
 from b24conform.baseline import exit_code
-from b24conform.defaults import DEFAULTS
-from b24conform.deviations import FAIL_ON
+from b24conform.defaults import DEFAULTS, FAIL_ON
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
 from b24conform.options import add_to_argparse, to_run_options

@@ -12,9 +12,18 @@ from pathlib import Path
 
 from b24conform.transport.ratelimit import STANDARD_PLAN, RateLimit
 
+#: the lowest severity that fails a run, or never
+FAIL_ON = ("error", "warning", "info", "never")
+
 
 @dataclass(frozen=True)
 class Defaults:
+    methods: tuple[str, ...] = (
+        "im.department.get",
+        "im.department.managers.get",
+        "im.department.employees.get",
+        "im.department.colleagues.list",
+    )
     rate_limit: RateLimit | None = STANDARD_PLAN
     max_requests: int | None = None
     max_time: float | None = None

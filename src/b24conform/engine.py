@@ -31,12 +31,7 @@ from b24conform.spec import DocRef, MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
-DEFAULT_METHODS = (
-    "im.department.get",
-    "im.department.managers.get",
-    "im.department.employees.get",
-    "im.department.colleagues.list",
-)
+DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"

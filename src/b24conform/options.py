@@ -1,7 +1,9 @@
 """The options of a run, declared once for both entry points: `b24conform run` and pytest.
 
 The command line takes them as `--webhook`, pytest as `--b24-webhook`; both end in the same
-`RunOptions`, so the suite behaves the same whichever way it is started.
+`RunOptions`, so the suite behaves the same whichever way it is started. Declaring them is cheap
+(the pytest plugin does it in every pytest run of an environment with b24conform installed): the
+engine loads only when `to_run_options` builds a run.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from b24conform.baseline import Baseline
-from b24conform.defaults import DEFAULTS
-from b24conform.deviations import FAIL_ON
-from b24conform.engine import DEFAULT_METHODS, Progress, RunOptions
+from b24conform.defaults import DEFAULTS, FAIL_ON
 from b24conform.errors import UsageError
-from b24conform.targets import TargetOptions
-from b24conform.transport import RateLimit
+from b24conform.transport.ratelimit import RateLimit
+
+if TYPE_CHECKING:  # the engine loads when a run is built, not when the options are declared
+    from b24conform.engine import Progress, RunOptions
 
 
 def positive(text: str) -> int:
@@ -157,7 +158,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--methods",
         {
             "metavar": "LIST",
-            "default": ",".join(DEFAULT_METHODS),
+            "default": ",".join(DEFAULTS.methods),
             "help": "comma-separated methods to check",
         },
     ),
@@ -294,6 +295,10 @@ def to_run_options(
     get: Callable[[str], Any], progress: Callable[[Progress], None] | None = None
 ) -> RunOptions:
     """Build RunOptions from parsed values; `get(dest)` reads one (CLI namespace or pytest config)."""
+    from b24conform.baseline import Baseline
+    from b24conform.engine import RunOptions
+    from b24conform.targets import TargetOptions
+
     methods = tuple(m.strip() for m in (get("methods") or "").split(",") if m.strip())
     if not methods:
         raise UsageError("--methods names no method")

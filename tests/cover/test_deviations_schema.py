@@ -10,7 +10,8 @@ import json
 from jsonschema import Draft202012Validator
 
 from b24conform.cli import main
-from b24conform.deviations import FAIL_ON, FORMAT, KINDS, SEVERITIES
+from b24conform.defaults import FAIL_ON
+from b24conform.deviations import FORMAT, KINDS, SEVERITIES
 from b24conform.report.json import schema, validate
 from tests.report_samples import sample_document
 

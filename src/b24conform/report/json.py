@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from b24conform.defaults import DEFAULTS
-from b24conform.deviations import FAIL_ON, SEVERITY_RANK
+from b24conform.defaults import DEFAULTS, FAIL_ON
+from b24conform.deviations import SEVERITY_RANK
 from b24conform.errors import UsageError
 
 DEFAULT_FAIL_ON = DEFAULTS.fail_on
