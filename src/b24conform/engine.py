@@ -36,6 +36,10 @@ DEFAULT_METHODS = DEFAULTS.methods
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
+#: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
+#: "`department.get` (scope `department`)"); the department methods name theirs in their contract.
+DISCOVERY_SCOPES = {"im.revision.get": "im", "department.get": "department"}
+WEBHOOK_SCOPES_AT = "Settings → Developer resources → your inbound webhook → scopes"
 
 
 @dataclass
@@ -85,14 +89,15 @@ def run(options: RunOptions) -> Outcome:
         else:
             for contract in contracts:
                 session.plan(contract)
+        walked = (target.corpus or {}).get("walks")
+        walks = [c for c in contracts if walked is None or c.name in walked]
         try:
             session.execute()
-            walked = (target.corpus or {}).get("walks")
-            for contract in contracts:
-                if walked is None or contract.name in walked:
-                    session.walk_pages(contract)
+            for contract in walks:
+                session.walk_pages(contract)
         except KeyboardInterrupt:
             session.interrupted = True
+            session.skip_unreached(walks)
         session.finish(contracts)
         if not session.interrupted:
             target.complete(session.corpus(contracts))
@@ -100,10 +105,7 @@ def run(options: RunOptions) -> Outcome:
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
         options.baseline.apply(document)
-    code = exit_code(document, options.fail_on)
-    if code == 0 and (session.interrupted or session.answered == 0):
-        code = TargetUnavailable.exit_code
-    return Outcome(document, code)
+    return Outcome(document, exit_code(document, options.fail_on))
 
 
 def _now() -> str:
@@ -124,9 +126,10 @@ class Session:
         self.direct: list[Case] = []
         self.batched: list[Case] = []
         self.done = 0
-        self.answered = 0
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
+        self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}
         self.sent_params: dict[str, set[str]] = {}
         self.checks_run: dict[str, set[str]] = {}
@@ -143,6 +146,7 @@ class Session:
         """What the target is: its API revision and its department ids (never hard-coded)."""
         answer = self.client.call(Call("im.revision.get"))
         self._require_answer(answer, "im.revision.get")
+        self._refuse_missing_scope(answer, "im.revision.get", "main")
         body = answer.json
         if isinstance(body, dict) and isinstance(body.get("result"), dict):
             self.revision = body["result"]
@@ -154,6 +158,7 @@ class Session:
         for _ in range(DISCOVERY_PAGES):
             page = self.client.call(Call("department.get", {"start": start} if start else {}))
             self._require_answer(page, "department.get")
+            self._refuse_missing_scope(page, "department.get", "main")
             body = page.json
             if not isinstance(body, dict) or not isinstance(body.get("result"), list):
                 code = body.get("error") if isinstance(body, dict) else f"HTTP {page.status}"
@@ -176,7 +181,8 @@ class Session:
         where = self.target.description
         if response.not_sent:
             raise TargetUnavailable(
-                f"nothing checked on {where}: {response.failure} before {method}"
+                f"nothing checked: {response.failure} before {method} could be sent "
+                "(--max-requests / --max-time)"
             )
         if response.failure:
             raise TargetUnavailable(f"cannot reach {where}: {response.failure}")
@@ -191,6 +197,29 @@ class Session:
             raise TargetUnavailable(
                 f"{where} refused the credentials: {method} answered {response.status} {body['error']}"
             )
+
+    def _refuse_missing_scope(self, response: Response, method: str, credentials: str) -> None:
+        """An `insufficient_scope` answer is a set-up mistake, not a deviation: stop and say which
+        scope to tick where (exit 3), instead of judging every refused case as an error."""
+        body = response.json
+        if not (isinstance(body, dict) and body.get("error") == "insufficient_scope"):
+            return
+        contract = self.spec.methods.get(method)
+        scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
+        named = f"the {scope!r} scope" if scope else "a scope it needs"
+        if credentials != "main":
+            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+        elif self.client.credentials.kind == "oauth":
+            who, fix = "the OAuth token", "the application's scopes in Developer resources"
+        else:
+            who, fix = "the webhook", WEBHOOK_SCOPES_AT
+        hint = f"tick {scope or 'it'} in {fix}"
+        if method == "department.get":
+            hint += ", or give the department ids with --department-ids 1,3,7"
+        raise TargetUnavailable(
+            f"{who} lacks {named}: {method} answered insufficient_scope; {hint} "
+            "(a set-up mistake, not a deviation: nothing was judged)"
+        )
 
     # -- planning -----------------------------------------------------------------------------
 
@@ -326,6 +355,7 @@ class Session:
         paging = contract.raw.get("paging")
         if not paging or self.interrupted:
             return
+        self.walked.add(contract.name)
         limit = paging["walk_limit"]
         walk = Walk(contract.name, limit, [], "failed")
         offset, bound = 0, None
@@ -363,22 +393,41 @@ class Session:
             return self.client.with_credentials(credentials.with_secret("b24conform0wrong0code"))
         return self.target.roles[case.credentials]
 
+    def skip_unreached(self, walks: list[MethodContract]) -> None:
+        """After Ctrl-C: every planned case not reached, and every walk not finished, is not checked."""
+        for case in [*self.direct, *self.batched]:
+            if id(case) not in self.reached:
+                self._skip(case, "interrupted")
+        for contract in walks:
+            paging = contract.raw.get("paging")
+            if paging and contract.name not in self.walked:
+                call = Call(contract.name, {paging["limit"]: paging["walk_limit"]}, "json")
+                self._skip(Case(contract.name, "valid", "paging_walk", call), "interrupted")
+
+    def _skip(self, case: Case, reason: str) -> None:
+        """A planned case that got no answer to judge: counted, listed with its reason."""
+        self.done += 1
+        self.reached.add(id(case))
+        self.not_checked.append(
+            {"method": case.method, "request": case.call.to_json(), "reason": reason}
+        )
+        self.case_results.setdefault((case.method, case.name), "unanswered")
+        self._report_progress()
+
     def _judge(self, exchange: Exchange, checks: tuple[str, ...] | None = None) -> None:
         case, response = exchange.case, exchange.response
-        self.done += 1
+        self._refuse_missing_scope(response, case.method, case.credentials)
         if case.kind == "valid":
             self.sent_params.setdefault(case.method, set()).update(case.call.params)
         if not response.answered and (
             response.throttled or response.via_batch or response.not_sent
         ):
-            reason = "throttled" if response.throttled else response.failure or "unanswered"
-            self.not_checked.append(
-                {"method": case.method, "request": case.call.to_json(), "reason": reason}
+            self._skip(
+                case, "throttled" if response.throttled else response.failure or "unanswered"
             )
-            self.case_results.setdefault((case.method, case.name), "unanswered")
-            self._report_progress()
             return
-        self.answered += 1
+        self.done += 1
+        self.reached.add(id(case))
         failed = False
         reproduce = None
         for name in checks or self.checks_for(case.method):
@@ -401,6 +450,8 @@ class Session:
         self._report_progress()
 
     def _judge_batch_envelope(self, response: Response, chunk: list[Case]) -> None:
+        if response.throttled or response.not_sent:
+            return  # nothing to judge; its commands are listed as not checked, each
         case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
         self.done -= 1  # the batch request itself is not one of the planned cases
         self._judge(Exchange(case, response), PLATFORM_CHECKS)

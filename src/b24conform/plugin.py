@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from b24conform.options import OPTIONS, dest
+from b24conform.options import OPTIONS, apply_settings, dest, parser_kwargs
 
 if TYPE_CHECKING:
     from b24conform.engine import Outcome
@@ -32,10 +32,20 @@ SHARED_OUTCOME = "b24conform-outcome.json"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("b24conform", "b24conform: Bitrix24 REST conformance suite")
     for _, flag, kwargs in OPTIONS:
-        kwargs = dict(kwargs)
-        if callable(kwargs.get("default")):
-            kwargs["default"] = kwargs["default"]()
-        group.addoption("--b24-" + flag[2:], dest="b24_" + dest(flag), **kwargs)
+        group.addoption("--b24-" + flag[2:], dest="b24_" + dest(flag), **parser_kwargs(kwargs))
+
+
+def _resolved(config: pytest.Config) -> pytest.Config:
+    """The options with the environment, the configuration file and the defaults applied (once)."""
+    if not getattr(config, "_b24_resolved", False):
+        from b24conform.errors import B24ConformError
+
+        try:
+            apply_settings(config.option, prefix="b24_")
+        except B24ConformError as exc:
+            raise pytest.UsageError(f"b24conform: {exc}") from None
+        config._b24_resolved = True  # type: ignore[attr-defined]
+    return config
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -48,7 +58,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     method = getattr(metafunc.module, "METHOD", None)
     try:
-        spec = load_spec(metafunc.config.getoption("b24_docs"))
+        spec = load_spec(_resolved(metafunc.config).getoption("b24_docs"))
     except B24ConformError as exc:
         raise pytest.UsageError(f"b24conform: {exc}") from None
     names = sorted(applicable_checks(spec, method)) if method in spec.methods else []
@@ -60,14 +70,15 @@ def b24_outcome(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Outcome:
     """The outcome of the one run the `--b24-*` options name; its reports are written once."""
+    config = _resolved(request.config)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run(request.config)
+        return _run(config)
     # every worker of this pytest run shares the parent of its own base temporary directory
     shared = tmp_path_factory.getbasetemp().parent / SHARED_OUTCOME
     with _locked(shared.with_suffix(".lock")):
         if not shared.exists():
             try:
-                outcome = _run(request.config)
+                outcome = _run(config)
             except pytest.exit.Exception as exc:  # a one-line error: every worker says it
                 _write(shared, {"failed": exc.msg, "exit_code": exc.returncode})
                 raise

@@ -23,12 +23,12 @@ from b24conform.transport import (
     Client,
     Credentials,
     RateLimit,
-    RequestsTransport,
     Transport,
     parse_oauth,
     parse_webhook,
 )
 from b24conform.transport.client import RetryPolicy
+from b24conform.transport.tls import check_ca_bundle
 
 if TYPE_CHECKING:
     from b24conform.portal import ReferencePortal
@@ -87,11 +87,19 @@ def open_target(options: TargetOptions) -> Iterator[Target]:
         raise UsageError(
             "--record and --cassette exclude each other: record a live run, or replay one"
         )
+    if options.ca_bundle:
+        check_ca_bundle(options.ca_bundle)
+    if options.extranet_webhook and not (options.webhook or options.oauth_portal):
+        raise UsageError(
+            "--extranet-webhook needs a live target (--webhook or --oauth-portal) on its portal"
+        )
     with contextlib.ExitStack() as stack:
         yield _open(options, stack)
 
 
 def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
+    from b24conform.transport.http import RequestsTransport  # requests loads with a run
+
     budget = Budget.for_run(options.max_requests, options.max_time)
     network = options.transport or RequestsTransport(
         timeout=options.timeout, verify=options.ca_bundle or True

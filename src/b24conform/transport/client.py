@@ -3,7 +3,9 @@ the run's budget and the read-only guard; `batch` packs and splits.
 
 It never raises for what a portal answers: timeouts, resets, HTML error pages and truncated JSON
 come back as `Response`s for the checks to judge. It raises only for the caller's own mistakes,
-and before any byte is sent: a write method (`ReadOnlyViolation`).
+and before any byte is sent: a write method (`ReadOnlyViolation`). Its transports never follow a
+redirect: the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody
+named, so a 3xx is an answer like any other, for the checks to judge.
 """
 
 from __future__ import annotations
@@ -192,22 +194,29 @@ class Client:
         while True:
             refusal = self.budget.refusal(self.stats)
             if refusal:
-                self.stats.refused_by_budget += 1
-                return Response(status=None, failure=refusal, not_sent=True)
+                return self._refused(refusal)
             if self.bucket:
-                self.bucket.acquire()
+                waited = self.bucket.acquire()
+                if waited >= 1:
+                    log.info(
+                        "rate limit %s: waited %.1fs before %s", self.bucket.limit, waited, method
+                    )
             attempts += 1
             self.stats.requests += 1
             response = self._once(method, params, transport)
             response.attempts = attempts
             code = _error_code(response)
             if code == TIME_BUDGET_CODE:
+                log.info(
+                    "%s: %s, the method's time budget is used up: not called again", method, code
+                )
                 self.blocked_methods.add(_method_name(method))
                 self.stats.throttled += 1
                 response.throttled = True
                 return response
             retry_after: float | None = None
             if code in THROTTLE_CODES:
+                log.info("%s throttled by the portal (%s), attempt %d", method, code, attempts)
                 self.stats.throttled += 1
                 if self.bucket:
                     self.bucket.penalize()
@@ -224,9 +233,19 @@ class Client:
                 return response
             self.stats.retries += 1
             wait = retry_after if retry_after is not None else min(delay, self.retry.max_delay)
-            log.debug("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
+            log.info("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
             self.sleep(wait)
             delay *= 2
+
+    def _refused(self, reason: str) -> Response:
+        """A call not sent because a budget is spent; said once on the log."""
+        if not self.stats.refused_by_budget:
+            detail = f" ({self.budget.max_requests} requests)" if reason == BUDGET_USED_UP else ""
+            log.info(
+                "%s%s: the calls left are not sent and reported as not checked", reason, detail
+            )
+        self.stats.refused_by_budget += 1
+        return Response(status=None, failure=reason, not_sent=True)
 
     def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
         request = self.request(method, params, transport)
