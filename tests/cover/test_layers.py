@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"transport", "cassettes"},
     {"targets", "defaults", "config"},
     {"spec", "cases", "deviations", "coverage", "baseline"},
-    {"checks", "generation"},
+    {"checks", "generation", "openapi"},
     {"engine"},
     {"report"},
     {"cli", "plugin", "options", "matrix", "__main__"},
