@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"spec", "cases", "deviations", "coverage", "baseline"},
     {"checks", "generation", "openapi"},
     {"engine"},
-    {"report"},
+    {"report", "openapi"},
     {"cli", "plugin", "options", "matrix", "__main__"},
 ]
 PORTAL = "portal"
