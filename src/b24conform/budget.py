@@ -37,8 +37,9 @@ TIERS = ("pair", "documented error", "paging walk", "rule case", "example", "pro
 
 
 @dataclass(frozen=True)
-class Budget:
-    """How many more requests the plan may send, and the option that says so."""
+class Allowance:
+    """How many more requests the plan may send, and the option that says so (the client's
+    `transport.client.Budget` enforces the option; this is what the planner makes of it)."""
 
     requests: int
     reason: str
@@ -52,26 +53,26 @@ def budget_for(
     used: int,
     elapsed: float,
     seconds_per_request: float | None = None,
-) -> Budget | None:
+) -> Allowance | None:
     """The tighter of the budgets after `used` requests in `elapsed` seconds; None if none.
 
     `seconds_per_request`: how long a request took so far (discovery's), when known."""
-    found: list[Budget] = []
+    found: list[Allowance] = []
     if max_requests is not None:
-        found.append(Budget(max_requests - used, f"--max-requests {max_requests}"))
+        found.append(Allowance(max_requests - used, f"--max-requests {max_requests}"))
     if max_time is not None:
         usable = max(0.0, max_time - elapsed) * TIME_SHARE
         if rate_limit is not None:
             level = max(0.0, used - rate_limit.per_second * elapsed)  # what the bucket holds
             room = rate_limit.burst - BUCKET_MARGIN - level + rate_limit.per_second * usable
-            found.append(Budget(math.floor(room), f"--max-time {max_time:g} s at {rate_limit}"))
+            found.append(Allowance(math.floor(room), f"--max-time {max_time:g} s at {rate_limit}"))
         if seconds_per_request:
             room = usable / seconds_per_request
-            found.append(Budget(math.floor(room), f"--max-time {max_time:g} s"))
+            found.append(Allowance(math.floor(room), f"--max-time {max_time:g} s"))
     if not found:
         return None
     tightest = min(found, key=lambda b: b.requests)
-    return Budget(max(0, tightest.requests), tightest.reason)
+    return Allowance(max(0, tightest.requests), tightest.reason)
 
 
 def tier(case: Case) -> str:
@@ -85,7 +86,7 @@ def tier(case: Case) -> str:
 
 
 def fit(
-    plan: Plan, budget: Budget, walk_costs: Mapping[str, int], *, frozen_batches: bool = False
+    plan: Plan, budget: Allowance, walk_costs: Mapping[str, int], *, frozen_batches: bool = False
 ) -> None:
     """Cut `plan` to `budget`, in place: keep by priority, record what was left out and why.
 

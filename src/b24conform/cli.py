@@ -18,7 +18,8 @@ from typing import NoReturn, TextIO
 
 from b24conform import __version__
 from b24conform.baseline import exit_code
-from b24conform.deviations import FAIL_ON, not_checked_count, not_checked_reasons, verdict
+from b24conform.defaults import DEFAULTS, FAIL_ON
+from b24conform.deviations import not_checked_count, not_checked_reasons, verdict
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError, UsageError
 from b24conform.options import (
@@ -95,7 +96,7 @@ def build_parser() -> Parser:
     diff_parser = commands.add_parser("diff", help="compare two runs' deviations.json")
     diff_parser.add_argument("old", type=Path)
     diff_parser.add_argument("new", type=Path)
-    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default="error")
+    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default=DEFAULTS.fail_on)
 
     report_parser = commands.add_parser(
         "report", help="rebuild report.html and junit.xml from a log"
@@ -320,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "portal" and args.cassette:
             from b24conform.cassettes.serve import serve
 
-            return serve(args.cassette, args.host, args.port, args.tls)
+            return serve(args.cassette, args.host, args.port, args.tls, args.ca_file)
         if args.command == "portal":
             from b24conform.portal import command as portal_command
 

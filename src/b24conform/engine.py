@@ -19,11 +19,12 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
-from b24conform.budget import Budget, budget_for, fit
+from b24conform.budget import Allowance, budget_for, fit
 from b24conform.cases import Case, Exchange
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FORMAT, DeviationLog
 from b24conform.dimensions import Company, pair_status
 from b24conform.errors import TargetUnavailable
@@ -32,12 +33,7 @@ from b24conform.spec import MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
-DEFAULT_METHODS = (
-    "im.department.get",
-    "im.department.managers.get",
-    "im.department.employees.get",
-    "im.department.colleagues.list",
-)
+DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 DISCOVERY_PAGES = 20
@@ -59,13 +55,13 @@ class Progress:
 @dataclass
 class RunOptions:
     target: TargetOptions = field(default_factory=TargetOptions)
-    docs: str = "current"
+    docs: str = DEFAULTS.docs
     methods: tuple[str, ...] = DEFAULT_METHODS
-    max_examples: int = 200
-    seed: int = 0
+    max_examples: int = DEFAULTS.max_examples
+    seed: int = DEFAULTS.seed
     batch: bool = True
     department_ids: tuple[int, ...] | None = None
-    fail_on: str = "error"
+    fail_on: str = DEFAULTS.fail_on
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
 
@@ -88,39 +84,31 @@ def run(options: RunOptions) -> Outcome:
     clock = time.monotonic()
     with open_target(options.target) as target:
         session = Session(spec, target, options)
+        session.discover()
+        if target.corpus is not None:
+            session.plan = Plan.from_corpus(target.corpus, spec, session.context)
+            contracts = [spec.methods[m] for m in session.plan.methods]
+        else:
+            session.plan = plan_run(
+                spec,
+                contracts,
+                session.company,
+                target.roles,
+                PlanOptions(options.max_examples, options.seed, options.batch),
+                session.context,
+            )
+        walks = [c for c in contracts if c.name in session.plan.walks]
+        firsts = session.fit_to_budget(walks, time.monotonic() - clock)
         try:
-            session.discover()
-            if target.corpus is not None:
-                session.plan = Plan.from_corpus(target.corpus, spec, session.context)
-                contracts = [spec.methods[m] for m in session.plan.methods]
-            else:
-                session.plan = plan_run(
-                    spec,
-                    contracts,
-                    session.company,
-                    target.roles,
-                    PlanOptions(options.max_examples, options.seed, options.batch),
-                    session.context,
-                )
-            walks = [c for c in contracts if c.name in session.plan.walks]
-            firsts = session.fit_to_budget(walks, time.monotonic() - clock)
-            try:
-                session.execute()
-                for contract in walks:
-                    session.walk_pages(contract, firsts.get(contract.name))
-            except KeyboardInterrupt:
-                session.interrupted = True
-                session.skip_unreached(walks)
-            session.finish(contracts)
-        except Exception as exc:
-            translated = target.translate(exc)
-            if translated is None:
-                raise
-            raise translated from None
+            session.execute()
+            for contract in walks:
+                session.walk_pages(contract, firsts.get(contract.name))
+        except KeyboardInterrupt:
+            session.interrupted = True
+            session.skip_unreached(walks)
+        session.finish(contracts)
         if not session.interrupted:
-            target.completed = True
-            if target.corpus is None:
-                target.corpus = session.plan.to_corpus()
+            target.complete(session.plan.to_corpus())
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
@@ -310,7 +298,7 @@ class Session:
             costs[contract.name] = walk_bound(total, limit) - 1 if isinstance(total, int) else 0
         fit(
             self.plan,
-            Budget(budget.requests - len(firsts), budget.reason),
+            Allowance(budget.requests - len(firsts), budget.reason),
             costs,
             frozen_batches=self.target.corpus is not None,
         )

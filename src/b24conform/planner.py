@@ -25,6 +25,7 @@ from typing import Any
 from b24conform.cases import Case, Expectation
 from b24conform.checks import CheckContext
 from b24conform.checks.http import system_error
+from b24conform.defaults import DEFAULTS
 from b24conform.dimensions import Company, PairPlan, dimensions, pair_cases, plan_pairs
 from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
 from b24conform.spec import DocRef, MethodContract, Spec
@@ -35,8 +36,8 @@ UNKNOWN_METHOD = "b24conform.unknown.method"
 
 @dataclass
 class PlanOptions:
-    max_examples: int = 200
-    seed: int = 0
+    max_examples: int = DEFAULTS.max_examples
+    seed: int = DEFAULTS.seed
     batch: bool = True
 
 

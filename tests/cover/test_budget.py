@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from b24conform.budget import Budget, budget_for, fit, tier
+from b24conform.budget import Allowance, budget_for, fit, tier
 from b24conform.checks import CheckContext
 from b24conform.dimensions import Company
 from b24conform.engine import RunOptions, run
@@ -50,7 +50,7 @@ def test_the_time_budget_never_plans_more_than_the_rate_limit_lets_through(secon
 
 def test_the_tighter_budget_wins_and_no_budget_is_none():
     both = budget_for(max_requests=30, max_time=600, rate_limit=STANDARD, used=2, elapsed=1)
-    assert both == Budget(28, "--max-requests 30")
+    assert both == Allowance(28, "--max-requests 30")
     assert (
         budget_for(max_requests=None, max_time=None, rate_limit=STANDARD, used=2, elapsed=1) is None
     )
@@ -58,7 +58,7 @@ def test_the_tighter_budget_wins_and_no_budget_is_none():
     slow = budget_for(
         max_requests=None, max_time=10, rate_limit=None, used=2, elapsed=0, seconds_per_request=0.5
     )
-    assert slow == Budget(16, "--max-time 10 s")
+    assert slow == Allowance(16, "--max-time 10 s")
     # without a rate limit or an answer time, time cannot be turned into requests
     assert budget_for(max_requests=None, max_time=5, rate_limit=None, used=2, elapsed=1) is None
 
@@ -77,7 +77,7 @@ def test_a_fitted_plan_fits_and_records_all_it_left_out(planned, requests, froze
     plan = copy.deepcopy(planned)
     before = plan.total
     walk_costs = {"im.department.colleagues.list": 3}
-    fit(plan, Budget(requests, "--max-requests 99"), walk_costs, frozen_batches=frozen)
+    fit(plan, Allowance(requests, "--max-requests 99"), walk_costs, frozen_batches=frozen)
     assert requests_of(plan, walk_costs) <= requests
     left = sum(e["count"] for e in plan.not_planned if e["what"] != "paging walk")
     assert plan.total + left == before
@@ -90,7 +90,7 @@ def test_pairs_come_first_then_documented_errors_then_examples():
     plan = _plan()
     pairs = [c for c in plan.direct + plan.batched if c.pair]
     direct_pairs = sum(1 for c in plan.direct if c.pair)
-    fit(plan, Budget(direct_pairs + 1, "--max-requests 1"), {})  # and one batch
+    fit(plan, Allowance(direct_pairs + 1, "--max-requests 1"), {})  # and one batch
     assert [c for c in plan.direct + plan.batched if c.pair] == pairs
     assert {tier(c) for c in plan.direct} == {"pair"}
     # the batch that carries the packed pairs is filled up, by tier: no probe while an example
@@ -101,7 +101,7 @@ def test_pairs_come_first_then_documented_errors_then_examples():
 
     plan = _plan()
     direct = len(plan.direct)
-    fit(plan, Budget(direct + 1, "--max-requests 1"), {})
+    fit(plan, Allowance(direct + 1, "--max-requests 1"), {})
     assert len(plan.direct) == direct  # the documented errors come next
     assert {"pair", "rule case", "example"} <= {tier(c) for c in plan.batched}
     assert "probe" not in {tier(c) for c in plan.batched}  # last
@@ -109,7 +109,7 @@ def test_pairs_come_first_then_documented_errors_then_examples():
 
 def test_a_walk_that_does_not_fit_keeps_its_first_page_only():
     plan = _plan()
-    fit(plan, Budget(2, "--max-requests 5"), {"im.department.colleagues.list": 4})
+    fit(plan, Allowance(2, "--max-requests 5"), {"im.department.colleagues.list": 4})
     assert plan.walk_pages == {"im.department.colleagues.list": 1}
     assert {
         "method": "im.department.colleagues.list",

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from vcr.cassette import Cassette
 
-from b24conform.transport.encoding import canonical_text, decode_query, encode_query
+from b24conform.transport.encoding import canonical_text, decode_multipart, decode_query
 
 
 def params_of(request: Any) -> dict[str, Any]:
@@ -35,7 +33,7 @@ def params_of(request: Any) -> dict[str, Any]:
             if name.lower() == "content-type":
                 content_type = value if isinstance(value, str) else value[0]
         if content_type.startswith("multipart/"):
-            params.update(_multipart(content_type, body))
+            params.update(decode_multipart(content_type, body.encode("utf-8", "replace")))
         elif "json" in content_type:
             try:
                 loaded = json.loads(body)
@@ -45,19 +43,6 @@ def params_of(request: Any) -> dict[str, Any]:
         else:
             params.update(decode_query(body))
     return params
-
-
-def _multipart(content_type: str, body: str) -> dict[str, Any]:
-    """The fields of a multipart/form-data body, read as PHP reads them (bracketed names nest)."""
-    raw = f"Content-Type: {content_type}\r\n\r\n{body}".encode()
-    message = BytesParser(policy=HTTP).parsebytes(raw)
-    pairs = []
-    for part in message.iter_parts() if message.is_multipart() else ():
-        name = part.get_param("name", header="content-disposition")
-        if name is not None:
-            value = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-            pairs.append(encode_query({str(name): value}))
-    return decode_query("&".join(pairs))
 
 
 def key(request: Any) -> tuple[str, str, str]:

@@ -9,8 +9,11 @@ recording made with one encoding matches a replay made with another.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -104,3 +107,36 @@ def batch_command(method: str, params: dict[str, Any], *, indexed: bool = False)
     """A `batch` command string: `method?query`, parameters query-encoded as the docs describe."""
     query = encode_query(params, indexed=indexed)
     return f"{method}?{query}" if query else method
+
+
+def multipart_body(pairs: list[tuple[str, str]]) -> tuple[str, bytes]:
+    """A multipart/form-data body of plain fields: (its Content-Type, its bytes). The boundary
+    is derived from the fields, so the same call is the same bytes, and never occurs in them."""
+    parts = [(name.encode(), value.encode()) for name, value in pairs]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    boundary = f"b24conform{digest}"
+    chunks = []
+    for name, value in parts:
+        chunks.append(
+            b"--" + boundary.encode() + b"\r\n"
+            b'Content-Disposition: form-data; name="'
+            + name.replace(b'"', b"%22")
+            + b'"\r\n\r\n'
+            + value
+            + b"\r\n"
+        )
+    chunks.append(b"--" + boundary.encode() + b"--\r\n")
+    return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
+
+
+def decode_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """The fields of a multipart/form-data body, read as PHP reads them (bracketed names nest)."""
+    raw = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    message = BytesParser(policy=HTTP).parsebytes(raw)
+    pairs = []
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name is not None:
+            value = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            pairs.append(encode_query({str(name): value}))
+    return decode_query("&".join(pairs))
