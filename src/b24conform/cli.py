@@ -69,6 +69,11 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
     from b24conform.report import check_report_dir, write_reports
 
     check_report_dir(args.report_dir)
+    if args.baseline and _same_file(args.baseline, args.report_dir / "deviations.json"):
+        raise B24ConformError(
+            f"--baseline {args.baseline} is the log this run would write over: "
+            "copy it elsewhere first (a baseline must outlive the run it judges)"
+        )
     progress = None if args.quiet or not stderr.isatty() else ProgressLine(stderr)
     options = to_run_options(lambda name: getattr(args, name), progress)
     outcome = run(options)
@@ -83,6 +88,13 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
     return outcome.exit_code
 
 
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
 def unchecked_line(document: dict, fail_on: str) -> str | None:
     """One line for stderr when the run checked less than it planned: how many, and why."""
     missed = not_checked_count(document)
@@ -92,9 +104,10 @@ def unchecked_line(document: dict, fail_on: str) -> str | None:
     why = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda r: -r[1]))
     why = why or "interrupted"
     cases = document["summary"].get("cases", missed)
+    kept = "; the recording was not kept" if document["run"].get("recording") == "not kept" else ""
     if verdict(document, fail_on) == "unchecked":
-        return f"nothing checked: none of the {cases} planned cases got an answer ({why})"
-    return f"incomplete: {missed} of {cases} planned cases not checked ({why})"
+        return f"nothing checked: none of the {cases} planned cases got an answer ({why}){kept}"
+    return f"incomplete: {missed} of {cases} planned cases not checked ({why}){kept}"
 
 
 def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
