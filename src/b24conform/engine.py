@@ -19,7 +19,6 @@ from typing import Any
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
 from b24conform.cases import Case, Exchange, Expectation
-from b24conform.cassettes.scrub import PersonalData
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
@@ -145,6 +144,8 @@ class Session:
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
         self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        from b24conform.cassettes.scrub import PersonalData  # not at start-up: it loads vcrpy
+
         self.personal = PersonalData()  # what the reports must not quote
         self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}

@@ -17,7 +17,6 @@ from typing import Any, Literal
 from b24conform.errors import UsageError
 from b24conform.transport import Client, Credentials, RateLimit, parse_oauth, parse_webhook
 from b24conform.transport.client import RetryPolicy
-from b24conform.transport.tls import check_ca_bundle
 
 Mode = Literal["live", "replay", "reference"]
 
@@ -91,6 +90,8 @@ def _open(options: TargetOptions) -> Target:
             "--record and --cassette exclude each other: record a live run, or replay one"
         )
     if options.ca_bundle:
+        from b24conform.transport.tls import check_ca_bundle
+
         check_ca_bundle(options.ca_bundle)
     if options.extranet_webhook and not (options.webhook or options.oauth_portal):
         raise UsageError(

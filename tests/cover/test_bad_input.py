@@ -49,6 +49,8 @@ def _value_options(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
     found = []
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, subparser in sub.choices.items():
+        if name == "config":  # run's option table and types: it shows what `run` would refuse
+            continue
         for action in subparser._actions:
             if action.nargs == 0 or isinstance(action, argparse._HelpAction):
                 continue

@@ -9,6 +9,7 @@ moved into place only when the run completes: a failed run never damages the cas
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from vcr.persisters.filesystem import (
 )
 
 from b24conform import __version__
-from b24conform.cassettes.matching import bitrix_matcher, params_of
+from b24conform.cassettes.matching import IndexedCassette, bitrix_matcher, params_of
 from b24conform.cassettes.scrub import Scrubber
 from b24conform.errors import UsageError
 from b24conform.transport import Client, parse_oauth, parse_webhook
@@ -74,6 +75,12 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
     recorder.register_serializer("compact-json", CompactJson)
     recorder.register_persister(StrictPersister)
     return recorder
+
+
+def _use_cassette(recorder: vcr.VCR, path: Path, **options: Any) -> Any:
+    """`recorder.use_cassette(path)`, with the cassette indexed for look-ups (`IndexedCassette`)."""
+    config = functools.partial(recorder.get_merged_config, path=str(path), **options)
+    return IndexedCassette.use_arg_getter(config)
 
 
 class StrictPersister(FilesystemPersister):
@@ -146,7 +153,7 @@ def start_recording(target: Target, options: TargetOptions) -> None:
         roles[role] = client.credentials.with_secret(placeholder).method_url("")
     recorder = _vcr("all", Scrubber(placeholders))
     staging.chmod(0o755)
-    context = recorder.use_cassette(str(staging / CASSETTE))
+    context = _use_cassette(recorder, staging / CASSETTE)
     context.__enter__()
     meta = {
         "format": FORMAT,
@@ -225,7 +232,7 @@ def open_replay(options: TargetOptions) -> Target:
     for role, url in meta.get("roles", {}).items():
         target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
     target.corpus = corpus
-    context = _vcr("none", None).use_cassette(str(folder / CASSETTE), allow_playback_repeats=True)
+    context = _use_cassette(_vcr("none", None), folder / CASSETTE, allow_playback_repeats=True)
     context.__enter__()
     target.closers.append(lambda: context.__exit__(None, None, None))
     record_hint = f"b24conform run --webhook URL --record {folder}"

@@ -130,9 +130,15 @@ class Service:
 
     # -- the pipeline -----------------------------------------------------------------------
     def handle(
-        self, path: str, query: str, content_type: str, body: bytes, authorization: str | None
+        self,
+        path: str,
+        query: str,
+        content_type: str,
+        body: bytes,
+        authorization: str | None,
+        method: str = "POST",
     ) -> Wire:
-        """Answer one HTTP request (already read off the socket)."""
+        """Answer one HTTP request (already read off the socket); the HTTP method does not matter."""
         self.requests_served = next(self._served)
         start = time.time()
         route = parse_route(path)

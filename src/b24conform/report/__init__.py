@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from b24conform.report.html import render_html
 from b24conform.report.json import ReportError, dumps, load_document
 from b24conform.report.junit import render_junit
 
@@ -29,6 +28,13 @@ __all__ = [
 ]
 
 FILES = {"json": "deviations.json", "junit": "junit.xml", "html": "report.html"}
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """The HTML report (its module, and Jinja2 with it, is loaded when first used)."""
+    from b24conform.report import html
+
+    return html.render_html(document)
 
 
 def write_reports(document: dict[str, Any], report_dir: Path) -> dict[str, Path]:

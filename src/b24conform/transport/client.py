@@ -15,9 +15,7 @@ import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from b24conform.errors import UsageError
 from b24conform.transport.credentials import Credentials
@@ -25,6 +23,9 @@ from b24conform.transport.encoding import batch_command, encode_query
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
 from b24conform.transport.tls import tls_failure
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("b24conform.transport")
 
@@ -108,7 +109,11 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.max_requests = max_requests
         self.deadline = deadline
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # imported with the first client: `b24conform --help` needs none
+
+            session = requests.Session()
+        self.session = session
         # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's
         self.verify = verify
         self.sleep = sleep
@@ -175,25 +180,31 @@ class Client:
         delay = self.retry.base_delay
         while True:
             if self.max_requests is not None and self.stats.requests >= self.max_requests:
-                self.stats.refused_by_budget += 1
-                return Response(status=None, failure="request budget used up", not_sent=True)
+                return self._refused(f"request budget used up ({self.max_requests} requests)")
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                self.stats.refused_by_budget += 1
-                return Response(status=None, failure="run time limit reached", not_sent=True)
+                return self._refused("run time limit reached")
             if self.bucket:
-                self.bucket.acquire()
+                waited = self.bucket.acquire()
+                if waited >= 1:
+                    log.info(
+                        "rate limit %s: waited %.1fs before %s", self.bucket.limit, waited, method
+                    )
             attempts += 1
             self.stats.requests += 1
             response = self._once(method, params, transport)
             response.attempts = attempts
             code = _error_code(response)
             if code == TIME_BUDGET_CODE:
+                log.info(
+                    "%s: %s, the method's time budget is used up: not called again", method, code
+                )
                 self.blocked_methods.add(_method_name(method))
                 self.stats.throttled += 1
                 response.throttled = True
                 return response
             retry_after: float | None = None
             if code in THROTTLE_CODES:
+                log.info("%s throttled by the portal (%s), attempt %d", method, code, attempts)
                 self.stats.throttled += 1
                 if self.bucket:
                     self.bucket.penalize()
@@ -210,11 +221,20 @@ class Client:
                 return response
             self.stats.retries += 1
             wait = retry_after if retry_after is not None else min(delay, self.retry.max_delay)
-            log.debug("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
+            log.info("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
             self.sleep(wait)
             delay *= 2
 
+    def _refused(self, reason: str) -> Response:
+        """A call not sent because a budget is spent; said once on the log."""
+        if not self.stats.refused_by_budget:
+            log.info("%s: the calls left are not sent and reported as not checked", reason)
+        self.stats.refused_by_budget += 1
+        return Response(status=None, failure=reason.split(" (")[0], not_sent=True)
+
     def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
+        import requests
+
         url = self.credentials.method_url(method)
         payload = {**params, **self.credentials.auth_params()}
         started = time.monotonic()
@@ -373,6 +393,8 @@ def _retry_after(response: Response) -> float | None:
 
 
 def _short_failure(exc: Exception) -> str:
+    import requests
+
     text = str(exc).lower()
     if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
         return "timeout"
