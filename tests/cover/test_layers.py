@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"transport", "cassettes"},
     {"targets", "defaults", "config"},
     {"spec", "cases", "deviations", "coverage", "baseline"},
-    {"checks", "generation"},
+    {"checks", "generation", "openapi"},
     {"engine"},
     {"report", "openapi"},
     {"cli", "plugin", "options", "matrix", "__main__"},
