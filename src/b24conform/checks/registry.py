@@ -97,6 +97,8 @@ class CheckContext:
     state: dict[str, Any] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     seen_fields: dict[str, set[str]] = field(default_factory=dict)
+    #: the user id behind the main credentials (a webhook's), None when unknown (OAuth)
+    caller: int | None = None
 
     def contract(self, method: str) -> MethodContract:
         return self.spec.method(method)
