@@ -272,6 +272,7 @@ class EndlessClient:
     def __init__(self):
         self.calls = 0
         self.stats = SimpleNamespace(requests=0)
+        self.credentials = SimpleNamespace(user_id="1")
 
     def call(self, call):
         self.calls += 1
