@@ -93,10 +93,23 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "target",
+        "--denied-webhook",
+        {
+            "metavar": "URL",
+            "action": "append",
+            "default": [],
+            "help": "webhook of a user the docs deny the methods (an extranet user, a bot), for "
+            "the access-denied checks; repeatable, one per role",
+        },
+    ),
+    (
+        "target",
         "--extranet-webhook",
         {
             "metavar": "URL",
-            "help": "webhook of an extranet user or a bot, for the access-denied checks",
+            "action": "append",
+            "default": [],
+            "help": "the same as --denied-webhook (kept for existing pipelines)",
         },
     ),
     (
@@ -292,7 +305,7 @@ def to_run_options(
             oauth_token=get("oauth_token"),
             cassette=get("cassette"),
             record=get("record"),
-            extranet_webhook=get("extranet_webhook"),
+            denied_webhooks=(*(get("denied_webhook") or ()), *(get("extranet_webhook") or ())),
             allow_insecure=bool(get("allow_insecure")),
             rate_limit=get("rate_limit"),
             max_requests=get("max_requests"),

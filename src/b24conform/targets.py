@@ -1,8 +1,8 @@
 """Where the calls go: a live portal, a recording, or the bundled reference portal.
 
 Each target gives the engine the same thing: a `Client` for the main credentials, clients for
-the other roles it knows (an extranet user or a bot, for the access checks), a mode and a
-printable description with no secret in it.
+the denied roles it knows (extranet users, bots: for the access checks, each named by its
+webhook's user id), a mode and a printable description with no secret in it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class TargetOptions:
     oauth_token: str | None = None
     cassette: Path | None = None
     record: Path | None = None
-    extranet_webhook: str | None = None
+    #: webhooks of users the docs deny the methods (extranet users, bots): one role each
+    denied_webhooks: tuple[str, ...] = ()
     allow_insecure: bool = False
     rate_limit: RateLimit | None = None
     max_requests: int | None = None
@@ -105,7 +106,7 @@ def _open_source(options: TargetOptions) -> Target:
     if options.webhook:
         credentials = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
         client = _client(credentials, options)
-        return _with_extranet(Target("live", client, credentials.public_target), options)
+        return _with_denied(Target("live", client, credentials.public_target), options)
     if options.oauth_portal or options.oauth_token:
         if not (options.oauth_portal and options.oauth_token):
             raise UsageError("OAuth needs both --oauth-portal URL and --oauth-token TOKEN")
@@ -113,7 +114,7 @@ def _open_source(options: TargetOptions) -> Target:
             options.oauth_portal, options.oauth_token, allow_insecure=options.allow_insecure
         )
         client = _client(credentials, options)
-        return _with_extranet(Target("live", client, credentials.public_target), options)
+        return _with_denied(Target("live", client, credentials.public_target), options)
     if options.cassette:
         from b24conform.cassettes import open_replay
 
@@ -121,13 +122,18 @@ def _open_source(options: TargetOptions) -> Target:
     return _reference(options)
 
 
-def _with_extranet(target: Target, options: TargetOptions) -> Target:
+def role_name(credentials: Credentials) -> str:
+    """A denied role is named by its webhook's user id, never by its code."""
+    return f"user-{credentials.user_id}"
+
+
+def _with_denied(target: Target, options: TargetOptions) -> Target:
     target.closers.append(target.client.close)
-    if options.extranet_webhook:
-        other = parse_webhook(options.extranet_webhook, allow_insecure=options.allow_insecure)
+    for url in options.denied_webhooks:
+        other = parse_webhook(url, allow_insecure=options.allow_insecure)
         if other.public_target != target.client.credentials.public_target:
-            raise UsageError("--extranet-webhook must be on the same portal as the main target")
-        target.roles["extranet"] = target.client.with_credentials(other)
+            raise UsageError("--denied-webhook must be on the same portal as the main target")
+        target.roles[role_name(other)] = target.client.with_credentials(other)
     return target
 
 
@@ -153,5 +159,6 @@ def _reference(options: TargetOptions) -> Target:
     target.closers.append(portal.stop)
     target.closers.append(client.close)
     for role in ("extranet", "bot"):
-        target.roles[role] = client.with_credentials(parse_webhook(portal.webhook_url(role)))
+        denied = parse_webhook(portal.webhook_url(role))
+        target.roles[role_name(denied)] = client.with_credentials(denied)
     return target

@@ -31,7 +31,7 @@ def recorded(tmp_path_factory):
     with ReferencePortal(faults=FAULTS, seed=11) as portal:
         webhook = portal.webhook_url("employee")
         extranet = portal.webhook_url("extranet")
-        live = run_on(TargetOptions(webhook=webhook, extranet_webhook=extranet, record=folder))
+        live = run_on(TargetOptions(webhook=webhook, denied_webhooks=(extranet,), record=folder))
         people = [u.fields for u in portal.company.users.values()]
     return folder, live.document, webhook, extranet, people
 
