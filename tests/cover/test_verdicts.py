@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from b24conform.baseline import diff_documents
 from b24conform.cases import Case, Exchange, probe_outcome
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.deviations import DeviationLog, Finding
@@ -364,3 +365,24 @@ def test_paging_edges_that_advance_are_only_observed():
 def test_the_doc_examples_page_is_silent():
     body = json.loads(SPEC.method(COLLEAGUES).examples[0]["text"])
     assert not [n for n, _ in judged(page({"LIMIT": 5}, body)) if n == "next_advances"]
+
+
+def test_a_portal_that_starts_dropping_ids_shows_in_a_diff():
+    ids = list(range(1, 61))
+    case = Case(GET, "probe", "more_than_50_ids", Call(GET, {"ID": ids}, "batch"), doc="silent")
+
+    def observed(answered: int) -> dict:
+        body = {"result": [{"id": i} for i in ids[:answered]]}
+        outcome = probe_outcome(case, Response(status=None, json=body, via_batch=True))
+        return {
+            "probe": case.name,
+            "method": GET,
+            "request": case.call.to_json(),
+            "outcome": outcome,
+        }
+
+    before = {"run": {}, "deviations": [], "observations": [observed(60)]}
+    after = {"run": {}, "deviations": [], "observations": [observed(50)]}
+    [changed] = diff_documents(before, after)["changed_observations"]
+    assert changed["outcome"]["ids"] == {"sent": 60, "distinct": 60, "answered": 50, "dropped": 10}
+    assert changed["changed"]["before"]["ids"]["dropped"] == 0

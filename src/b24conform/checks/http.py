@@ -64,12 +64,15 @@ def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         failed = _server_failure(exchange)
         if failed is not None:
             where, actual = failed
+            known = ctx.spec.platform["system_errors"].get(actual)
             yield Finding(
                 kind="server_error",
                 location=where,
                 message=f"the portal failed with {actual}"
                 + (" on input the docs do not cover" if case.kind == "probe" else ""),
-                doc=platform_doc(ctx, "success_status"),
+                doc=DocRef.from_json(known["doc"])
+                if known
+                else platform_doc(ctx, "success_status"),
                 expected="a documented answer",
                 actual=actual,
                 severity="warning" if case.kind == "probe" else None,
