@@ -7,8 +7,10 @@ examples allow it, a finding of the right kind, location and severity where they
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,8 +18,11 @@ from b24conform.baseline import diff_documents
 from b24conform.cases import Case, Exchange, probe_outcome
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.deviations import DeviationLog, Finding
+from b24conform.options import add_to_argparse, to_run_options
+from b24conform.plugin import pytest_addoption
 from b24conform.spec import DocRef, load_spec
-from b24conform.transport import Call, Response
+from b24conform.targets import role_name
+from b24conform.transport import Call, Response, parse_webhook
 from tests.cover.test_checks import EXAMPLE_N, EXAMPLE_Y, INVALID_FORMAT, answer, valid_case
 
 SPEC = load_spec("current")
@@ -386,3 +391,35 @@ def test_a_portal_that_starts_dropping_ids_shows_in_a_diff():
     [changed] = diff_documents(before, after)["changed_observations"]
     assert changed["outcome"]["ids"] == {"sent": 60, "distinct": 60, "answered": 50, "dropped": 10}
     assert changed["changed"]["before"]["ids"]["dropped"] == 0
+
+
+# -- denied roles: the options ------------------------------------------------------------------
+
+DENIED = [f"https://acme.bitrix24.com/rest/{uid}/c0de{uid}/" for uid in (17, 23, 31)]
+
+
+def test_denied_webhooks_repeat_and_extranet_webhook_is_their_alias():
+    parser = argparse.ArgumentParser()
+    add_to_argparse(parser)
+    args = ["--denied-webhook", DENIED[0], "--denied-webhook", DENIED[1]]
+    namespace = parser.parse_args([*args, "--extranet-webhook", DENIED[2]])
+    options = to_run_options(lambda name: getattr(namespace, name))
+    assert options.target.denied_webhooks == tuple(DENIED)
+
+
+def test_pytest_takes_the_same_option_prefixed():
+    class Group:
+        def __init__(self):
+            self.flags = {}
+
+        def addoption(self, flag, **kwargs):
+            self.flags[flag] = kwargs
+
+    group = Group()
+    pytest_addoption(SimpleNamespace(getgroup=lambda *a: group))
+    assert group.flags["--b24-denied-webhook"]["action"] == "append"
+    assert group.flags["--b24-extranet-webhook"]["dest"] == "b24_extranet_webhook"
+
+
+def test_a_denied_role_is_named_by_its_webhooks_user_id_never_its_code():
+    assert role_name(parse_webhook(DENIED[0])) == "user-17"
