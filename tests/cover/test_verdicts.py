@@ -18,7 +18,7 @@ from b24conform.baseline import diff_documents
 from b24conform.cases import Case, Exchange, probe_outcome
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.deviations import DeviationLog, Finding
-from b24conform.options import add_to_argparse, to_run_options
+from b24conform.options import SECRETS, UNSET, add_to_argparse, resolve, to_run_options
 from b24conform.plugin import pytest_addoption
 from b24conform.spec import DocRef, load_spec
 from b24conform.targets import role_name
@@ -403,8 +403,16 @@ def test_denied_webhooks_repeat_and_extranet_webhook_is_their_alias():
     add_to_argparse(parser)
     args = ["--denied-webhook", DENIED[0], "--denied-webhook", DENIED[1]]
     namespace = parser.parse_args([*args, "--extranet-webhook", DENIED[2]])
-    options = to_run_options(lambda name: getattr(namespace, name))
+    settings = resolve(lambda name: getattr(namespace, name), environ={}, config=None)
+    options = to_run_options(lambda name: settings[name].value)
     assert options.target.denied_webhooks == tuple(DENIED)
+
+
+def test_denied_webhooks_come_from_the_environment_never_from_a_file():
+    environ = {"B24_DENIED_WEBHOOK_URLS": f"{DENIED[0]},{DENIED[1]}"}
+    settings = resolve(lambda name: UNSET, environ=environ, config=None)
+    assert settings["denied_webhook"].value == DENIED[:2]
+    assert "denied_webhook" in SECRETS
 
 
 def test_pytest_takes_the_same_option_prefixed():
