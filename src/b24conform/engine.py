@@ -221,7 +221,10 @@ class Session:
         scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
         named = f"the {scope!r} scope" if scope else "a scope it needs"
         if credentials != "main":
-            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+            who, fix = (
+                f"the webhook of denied role {credentials} (--denied-webhook)",
+                WEBHOOK_SCOPES_AT,
+            )
         elif self.client.credentials.kind == "oauth":
             who, fix = "the OAuth token", "the application's scopes in Developer resources"
         else:

@@ -93,9 +93,10 @@ def _open(options: TargetOptions) -> Target:
         )
     if options.ca_bundle:
         check_ca_bundle(options.ca_bundle)
-    if options.extranet_webhook and not (options.webhook or options.oauth_portal):
+    if options.denied_webhooks and not (options.webhook or options.oauth_portal):
         raise UsageError(
-            "--extranet-webhook needs a live target (--webhook or --oauth-portal) on its portal"
+            "--denied-webhook (--extranet-webhook) needs a live target (--webhook or "
+            "--oauth-portal) on its portal"
         )
     target = _open_source(options)
     if options.record:
