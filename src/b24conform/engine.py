@@ -18,11 +18,12 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
-from b24conform.cases import Case, Exchange, Expectation
+from b24conform.cases import Case, Exchange, Expectation, probe_outcome
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FORMAT, DeviationLog
 from b24conform.errors import TargetUnavailable
 from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
@@ -30,14 +31,9 @@ from b24conform.spec import DocRef, MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
-DEFAULT_METHODS = (
-    "im.department.get",
-    "im.department.managers.get",
-    "im.department.employees.get",
-    "im.department.colleagues.list",
-)
+DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
-PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
+PLATFORM_CHECKS = ("answered", "status_code", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
 #: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
@@ -57,14 +53,14 @@ class Progress:
 @dataclass
 class RunOptions:
     target: TargetOptions = field(default_factory=TargetOptions)
-    docs: str = "current"
+    docs: str = DEFAULTS.docs
     methods: tuple[str, ...] = DEFAULT_METHODS
-    max_examples: int = 200
-    seed: int = 0
+    max_examples: int = DEFAULTS.max_examples
+    seed: int = DEFAULTS.seed
     batch: bool = True
     department_ids: tuple[int, ...] | None = None
     direct_samples: int = 2
-    fail_on: str = "error"
+    fail_on: str = DEFAULTS.fail_on
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
 
@@ -87,37 +83,32 @@ def run(options: RunOptions) -> Outcome:
     clock = time.monotonic()
     with open_target(options.target) as target:
         session = Session(spec, target, options)
+        session.discover()
+        if target.corpus is not None:
+            contracts = session.load_corpus(target.corpus)
+        else:
+            for contract in contracts:
+                session.plan(contract)
+        walked = (target.corpus or {}).get("walks")
+        walks = [c for c in contracts if walked is None or c.name in walked]
         try:
-            session.discover()
-            if target.corpus is not None:
-                contracts = session.load_corpus(target.corpus)
-            else:
-                for contract in contracts:
-                    session.plan(contract)
-            walked = (target.corpus or {}).get("walks")
-            walks = [c for c in contracts if walked is None or c.name in walked]
-            try:
-                session.execute()
-                for contract in walks:
-                    session.walk_pages(contract)
-            except KeyboardInterrupt:
-                session.interrupted = True
-                session.skip_unreached(walks)
-            session.finish(contracts)
-        except Exception as exc:
-            translated = target.translate(exc)
-            if translated is None:
-                raise
-            raise translated from None
+            session.execute()
+            for contract in walks:
+                session.walk_pages(contract)
+        except KeyboardInterrupt:
+            session.interrupted = True
+            session.skip_unreached(walks)
+        session.finish(contracts)
         if not session.interrupted and not session.not_checked:
             # complete: only then may a recording replace the cassette that was there
-            target.completed = True
-            if target.corpus is None:
-                target.corpus = session.corpus(contracts)
+            target.complete(session.corpus(contracts))
+            recording = "kept"
+        else:
+            recording = "not kept"
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
     if options.target.record:
-        document["run"]["recording"] = "kept" if target.completed else "not kept"
+        document["run"]["recording"] = recording
     if options.baseline is not None:
         options.baseline.apply(document)
     return Outcome(document, exit_code(document, options.fail_on))
@@ -134,7 +125,8 @@ class Session:
         self.spec = spec
         self.target = target
         self.options = options
-        self.context = CheckContext(spec)
+        user = target.client.credentials.user_id
+        self.context = CheckContext(spec, caller=int(user) if user else None)
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
         self.department_ids: list[int] = []
@@ -226,7 +218,10 @@ class Session:
         scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
         named = f"the {scope!r} scope" if scope else "a scope it needs"
         if credentials != "main":
-            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+            who, fix = (
+                f"the webhook of denied role {credentials} (--denied-webhook)",
+                WEBHOOK_SCOPES_AT,
+            )
         elif self.client.credentials.kind == "oauth":
             who, fix = "the OAuth token", "the application's scopes in Developer resources"
         else:
@@ -275,20 +270,18 @@ class Session:
                     credentials="wrong_code",
                 )
             )
-        access = contract.access
-        if access:
-            for role in access["denied_for"]:
-                if role in self.target.roles:
-                    self.direct.append(
-                        Case(
-                            contract.name,
-                            "access",
-                            f"access:{role}",
-                            Call(contract.name, first),
-                            expect=self._expectation("access", f"access:{role}", contract.name),
-                            credentials=role,
-                        )
+        if contract.access:  # every denied role the target knows (extranet users, bots)
+            for role in self.target.roles:
+                self.direct.append(
+                    Case(
+                        contract.name,
+                        "access",
+                        f"access:{role}",
+                        Call(contract.name, first),
+                        expect=self._expectation("access", f"access:{role}", contract.name),
+                        credentials=role,
                     )
+                )
         if not any(c.kind == "unknown_method" for c in self.direct):
             self.direct.append(
                 Case(
@@ -320,6 +313,7 @@ class Session:
                 error=access["error"],
                 doc=DocRef.from_json(access["doc"]),
                 status_doc=DocRef.from_json(access["status_doc"]),
+                description=access.get("description"),
             )
         return None
 
@@ -458,13 +452,16 @@ class Session:
             for finding in findings:
                 failed = True
                 reproduce = reproduce or self._reproduce(case)
-                self.log.add(case.method, name, finding, case.call, reproduce)
+                role = None if case.credentials in ("main", "wrong_code") else case.credentials
+                if role:  # a denied role's finding names the role (its webhook's user id)
+                    finding = dataclasses.replace(finding, message=f"as {role}: {finding.message}")
+                self.log.add(case.method, name, finding, case.call, reproduce, role)
         key = (case.method, case.name)
         if failed or self.case_results.get(key) != "failed":
             self.case_results[key] = "failed" if failed else "passed"
         if case.kind == "probe":
             self.context.observe(
-                case.name, case.method, case.call.to_json(), response.outcome(), case.doc
+                case.name, case.method, case.call.to_json(), probe_outcome(case, response), case.doc
             )
         self._report_progress()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import responses
 
 from b24conform.engine import RunOptions, run
 from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from tests.docs_portal import WEBHOOK, DocsPortal
+
+SLOW = pytest.mark.slow  # a whole run or more: selected by --slow (CI)
 
 STANDARD = RateLimit(2, 50)
 
@@ -23,7 +24,10 @@ def serious(document):
     return [d for d in document["deviations"] if d["severity"] in ("error", "warning")]
 
 
-@pytest.mark.parametrize("seed, departments", [(0, 12), (7, 5), (2024, 40)])
+@pytest.mark.parametrize(
+    "seed, departments",
+    [(0, 12), pytest.param(7, 5, marks=SLOW), pytest.param(2024, 40, marks=SLOW)],
+)
 def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
     outcome = reference_run(portal_seed=seed, portal_departments=departments, seed=seed)
     document = outcome.document
@@ -34,6 +38,7 @@ def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
     assert document["run"]["requests"] <= 40
 
 
+@SLOW
 def test_same_seed_same_deviation_ids_in_the_same_order():
     first = reference_run(
         portal_faults=("missing_full_name", "color_without_hash"), seed=5
@@ -58,6 +63,7 @@ def test_a_fault_becomes_a_deviation_with_doc_reference_and_reproduction():
     assert outcome.exit_code == 1
 
 
+@SLOW
 def test_docs_rev18_judges_by_the_older_page():
     document = reference_run(docs="rev18").document
     undocumented = {
@@ -70,11 +76,13 @@ def test_docs_rev18_judges_by_the_older_page():
     assert any(d["kind"] == "missing_field" for d in rev18_portal_current_docs["deviations"])
 
 
+@SLOW
 def test_max_examples_scales_the_run():
     assert reference_run(max_examples=20).document["summary"]["cases"] < 100
     assert reference_run(max_examples=400).document["summary"]["cases"] >= 400
 
 
+@SLOW
 def test_unbatched_run_finds_the_same():
     faults = ("missing_full_name", "manager_data_id_mismatch")
     batched = reference_run(portal_faults=faults).document
@@ -83,16 +91,17 @@ def test_unbatched_run_finds_the_same():
     assert batched["run"]["requests"] < direct["run"]["requests"]
 
 
-# -- a live target over HTTPS: the docs' own answers, served with `responses` ---------------------
+# -- a live target over HTTPS: the docs' own answers, served by a FakeTransport --------------------
 
 
 def live_run(portal_setup=None, **kw):
     kw.setdefault("methods", ("im.department.get",))  # the docs portal serves that page's examples
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        portal = DocsPortal(mock)
-        if portal_setup:
-            portal_setup(portal)
-        outcome = run(RunOptions(target=TargetOptions(webhook=WEBHOOK, rate_limit=STANDARD), **kw))
+    portal = DocsPortal()
+    if portal_setup:
+        portal_setup(portal)
+    target = TargetOptions(webhook=WEBHOOK, rate_limit=STANDARD, transport=portal.transport)
+    outcome = run(RunOptions(target=target, **kw))
+    assert portal.transport.closed
     return outcome.document
 
 
