@@ -152,7 +152,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--denied-webhook",
         {
-            "type": text("B24_DENIED_WEBHOOK_URLS"),
+            "type": text,
             "metavar": "URL",
             "action": "append",
             "default": [],
