@@ -9,6 +9,7 @@ requests from `generation`, how to send them from `transport`/`targets`, how to 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -20,7 +21,7 @@ from typing import Any
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
 from b24conform.budget import Allowance, budget_for, fit
-from b24conform.cases import Case, Exchange
+from b24conform.cases import Case, Exchange, probe_outcome
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
@@ -35,7 +36,7 @@ from b24conform.transport import Call, Client, Response
 
 DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
-PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
+PLATFORM_CHECKS = ("answered", "status_code", "content_type", "json_body", "envelope")
 DISCOVERY_PAGES = 20
 log = logging.getLogger("b24conform.engine")
 #: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
@@ -107,10 +108,16 @@ def run(options: RunOptions) -> Outcome:
             session.interrupted = True
             session.skip_unreached(walks)
         session.finish(contracts)
-        if not session.interrupted:
+        if not session.interrupted and not session.not_checked:
+            # complete: only then may a recording replace the cassette that was there
             target.complete(session.plan.to_corpus())
+            recording = "kept"
+        else:
+            recording = "not kept"
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
+    if options.target.record:
+        document["run"]["recording"] = recording
     if options.baseline is not None:
         options.baseline.apply(document)
     return Outcome(document, exit_code(document, options.fail_on))
@@ -127,7 +134,8 @@ class Session:
         self.spec = spec
         self.target = target
         self.options = options
-        self.context = CheckContext(spec)
+        user = target.client.credentials.user_id
+        self.context = CheckContext(spec, caller=int(user) if user else None)
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
         self.company = Company(())
@@ -139,6 +147,9 @@ class Session:
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
         self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        from b24conform.cassettes.scrub import PersonalData  # not at start-up: it loads vcrpy
+
+        self.personal = PersonalData()  # what the reports must not quote
         self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}
         self.sent_params: dict[str, set[str]] = {}
@@ -233,7 +244,10 @@ class Session:
         scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
         named = f"the {scope!r} scope" if scope else "a scope it needs"
         if credentials != "main":
-            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+            who, fix = (
+                f"the webhook of denied role {credentials} (--denied-webhook)",
+                WEBHOOK_SCOPES_AT,
+            )
         elif self.client.credentials.kind == "oauth":
             who, fix = "the OAuth token", "the application's scopes in Developer resources"
         else:
@@ -400,6 +414,7 @@ class Session:
             return
         self.done += 1
         self.reached.add(id(case))
+        self.personal.collect(response.json)
         failed = False
         reproduce = None
         for name in checks or self.checks_for(case.method):
@@ -411,14 +426,17 @@ class Session:
             for finding in findings:
                 failed = True
                 reproduce = reproduce or self._reproduce(case)
-                self.log.add(case.method, name, finding, case.call, reproduce)
+                role = None if case.credentials in ("main", "wrong_code") else case.credentials
+                if role:  # a denied role's finding names the role (its webhook's user id)
+                    finding = dataclasses.replace(finding, message=f"as {role}: {finding.message}")
+                self.log.add(case.method, name, finding, case.call, reproduce, role)
         key = (case.method, case.name)
         if failed or self.case_results.get(key) != "failed":
             self.case_results[key] = "failed" if failed else "passed"
         self._record_pair(case, "failed" if failed else "passed")
         if case.kind == "probe":
             self.context.observe(
-                case.name, case.method, case.call.to_json(), response.outcome(), case.doc
+                case.name, case.method, case.call.to_json(), probe_outcome(case, response), case.doc
             )
         self._report_progress()
 
@@ -460,6 +478,12 @@ class Session:
                     call = exchange.case.call if exchange else None
                     self.log.add(contract.name, check.name, finding, call, None)
                     self.checks_run.setdefault(contract.name, set()).add(check.name)
+
+    def _without_personal_data(self, deviation: dict[str, Any]) -> dict[str, Any]:
+        """A deviation as the reports show it: what it quotes of a person replaced by a fake."""
+        for key in ("actual", "expected", "message"):
+            deviation[key] = self.personal.mask(deviation[key])
+        return deviation
 
     def document(
         self, started: str, finished: str, duration: float, contracts: list[MethodContract]
@@ -532,7 +556,7 @@ class Session:
                 "cases": self.done,
                 "checks": sum(self.cases_per_check.values()),
             },
-            "deviations": [d.to_json() for d in deviations],
+            "deviations": [self._without_personal_data(d.to_json()) for d in deviations],
             "observations": _unique_observations(self.context.observations),
             "fixed": [],
             "coverage": coverage,

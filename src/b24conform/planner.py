@@ -154,20 +154,18 @@ def _refusals(
                 credentials="wrong_code",
             )
         )
-    access = contract.access
-    for role in access["denied_for"] if access else ():
-        if role in roles:
-            name = f"access:{role}"
-            cases.append(
-                Case(
-                    contract.name,
-                    "access",
-                    name,
-                    Call(contract.name, params),
-                    expect=expectation(spec, context, "access", name, contract.name),
-                    credentials=role,
-                )
+    for role in roles if contract.access else ():  # every denied role the target knows
+        name = f"access:{role}"
+        cases.append(
+            Case(
+                contract.name,
+                "access",
+                name,
+                Call(contract.name, params),
+                expect=expectation(spec, context, "access", name, contract.name),
+                credentials=role,
             )
+        )
     if first:
         cases.append(
             Case(
@@ -203,6 +201,7 @@ def expectation(
             error=access["error"],
             doc=DocRef.from_json(access["doc"]),
             status_doc=DocRef.from_json(access["status_doc"]),
+            description=access.get("description"),
         )
     return None
 
