@@ -111,6 +111,7 @@ def test_a_time_limit_spent_before_the_first_call_is_exit_3_with_a_reason(tmp_pa
     assert line.startswith("b24conform: nothing checked: run time limit reached before")
 
 
+@pytest.mark.usefixtures("unforeseen_budget")
 def test_a_short_time_limit_never_ends_silently(tmp_path, capsys):
     """`--max-time 1` under the standard plan: what is left is said on stderr, never a pass."""
     args = ["run", "--max-time", "1", "--rate-limit", "2/s:3", "--report-dir", str(tmp_path)]

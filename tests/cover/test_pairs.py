@@ -194,7 +194,7 @@ def portal_counted_run(methods, **kw):
     with ReferencePortal(rate_limit=(2, 50)) as portal:
         options = TargetOptions(
             webhook=portal.webhook_url("employee"),
-            extranet_webhook=portal.webhook_url("extranet"),
+            denied_webhooks=(portal.webhook_url("extranet"), portal.webhook_url("bot")),
             rate_limit=STANDARD,
         )
         document = run(RunOptions(target=options, methods=methods, **kw)).document
