@@ -18,7 +18,7 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
-from b24conform.cases import Case, Exchange, Expectation
+from b24conform.cases import Case, Exchange, Expectation, probe_outcome
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
@@ -33,7 +33,7 @@ from b24conform.transport import Call, Client, Response
 
 DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
-PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
+PLATFORM_CHECKS = ("answered", "status_code", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
 #: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
@@ -99,10 +99,16 @@ def run(options: RunOptions) -> Outcome:
             session.interrupted = True
             session.skip_unreached(walks)
         session.finish(contracts)
-        if not session.interrupted:
+        if not session.interrupted and not session.not_checked:
+            # complete: only then may a recording replace the cassette that was there
             target.complete(session.corpus(contracts))
+            recording = "kept"
+        else:
+            recording = "not kept"
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
+    if options.target.record:
+        document["run"]["recording"] = recording
     if options.baseline is not None:
         options.baseline.apply(document)
     return Outcome(document, exit_code(document, options.fail_on))
@@ -119,7 +125,8 @@ class Session:
         self.spec = spec
         self.target = target
         self.options = options
-        self.context = CheckContext(spec)
+        user = target.client.credentials.user_id
+        self.context = CheckContext(spec, caller=int(user) if user else None)
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
         self.department_ids: list[int] = []
@@ -129,6 +136,9 @@ class Session:
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
         self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        from b24conform.cassettes.scrub import PersonalData  # not at start-up: it loads vcrpy
+
+        self.personal = PersonalData()  # what the reports must not quote
         self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}
         self.sent_params: dict[str, set[str]] = {}
@@ -208,7 +218,10 @@ class Session:
         scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
         named = f"the {scope!r} scope" if scope else "a scope it needs"
         if credentials != "main":
-            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+            who, fix = (
+                f"the webhook of denied role {credentials} (--denied-webhook)",
+                WEBHOOK_SCOPES_AT,
+            )
         elif self.client.credentials.kind == "oauth":
             who, fix = "the OAuth token", "the application's scopes in Developer resources"
         else:
@@ -257,20 +270,18 @@ class Session:
                     credentials="wrong_code",
                 )
             )
-        access = contract.access
-        if access:
-            for role in access["denied_for"]:
-                if role in self.target.roles:
-                    self.direct.append(
-                        Case(
-                            contract.name,
-                            "access",
-                            f"access:{role}",
-                            Call(contract.name, first),
-                            expect=self._expectation("access", f"access:{role}", contract.name),
-                            credentials=role,
-                        )
+        if contract.access:  # every denied role the target knows (extranet users, bots)
+            for role in self.target.roles:
+                self.direct.append(
+                    Case(
+                        contract.name,
+                        "access",
+                        f"access:{role}",
+                        Call(contract.name, first),
+                        expect=self._expectation("access", f"access:{role}", contract.name),
+                        credentials=role,
                     )
+                )
         if not any(c.kind == "unknown_method" for c in self.direct):
             self.direct.append(
                 Case(
@@ -302,6 +313,7 @@ class Session:
                 error=access["error"],
                 doc=DocRef.from_json(access["doc"]),
                 status_doc=DocRef.from_json(access["status_doc"]),
+                description=access.get("description"),
             )
         return None
 
@@ -428,6 +440,7 @@ class Session:
             return
         self.done += 1
         self.reached.add(id(case))
+        self.personal.collect(response.json)
         failed = False
         reproduce = None
         for name in checks or self.checks_for(case.method):
@@ -439,13 +452,16 @@ class Session:
             for finding in findings:
                 failed = True
                 reproduce = reproduce or self._reproduce(case)
-                self.log.add(case.method, name, finding, case.call, reproduce)
+                role = None if case.credentials in ("main", "wrong_code") else case.credentials
+                if role:  # a denied role's finding names the role (its webhook's user id)
+                    finding = dataclasses.replace(finding, message=f"as {role}: {finding.message}")
+                self.log.add(case.method, name, finding, case.call, reproduce, role)
         key = (case.method, case.name)
         if failed or self.case_results.get(key) != "failed":
             self.case_results[key] = "failed" if failed else "passed"
         if case.kind == "probe":
             self.context.observe(
-                case.name, case.method, case.call.to_json(), response.outcome(), case.doc
+                case.name, case.method, case.call.to_json(), probe_outcome(case, response), case.doc
             )
         self._report_progress()
 
@@ -483,6 +499,12 @@ class Session:
                     call = exchange.case.call if exchange else None
                     self.log.add(contract.name, check.name, finding, call, None)
                     self.checks_run.setdefault(contract.name, set()).add(check.name)
+
+    def _without_personal_data(self, deviation: dict[str, Any]) -> dict[str, Any]:
+        """A deviation as the reports show it: what it quotes of a person replaced by a fake."""
+        for key in ("actual", "expected", "message"):
+            deviation[key] = self.personal.mask(deviation[key])
+        return deviation
 
     def document(
         self, started: str, finished: str, duration: float, contracts: list[MethodContract]
@@ -549,7 +571,7 @@ class Session:
                 "cases": self.done,
                 "checks": sum(self.cases_per_check.values()),
             },
-            "deviations": [d.to_json() for d in deviations],
+            "deviations": [self._without_personal_data(d.to_json()) for d in deviations],
             "observations": _unique_observations(self.context.observations),
             "fixed": [],
             "coverage": coverage,

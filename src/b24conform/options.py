@@ -84,19 +84,12 @@ def department_ids(text: str) -> tuple[int, ...]:
     return ids
 
 
-def text(env: str | None = None) -> Callable[[str], str]:
+def text(value: str) -> str:
     """An argparse type for a URL or token: not empty (an unset CI secret is an empty string,
     and an empty `--webhook` must not quietly become a run of the bundled portal)."""
-
-    def parse(value: str) -> str:
-        if not value.strip():
-            raise argparse.ArgumentTypeError(
-                f"is empty{f' (or {env} is set but empty)' if env else ''}"
-            )
-        return value
-
-    parse.__name__ = "text"
-    return parse
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    return value
 
 
 def path(value: str) -> Path:
@@ -122,7 +115,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--webhook",
         {
-            "type": text("B24_WEBHOOK_URL"),
+            "type": text,
             "metavar": "URL",
             "help": "inbound webhook https://<portal>/rest/<user>/<code>/ (env B24_WEBHOOK_URL)",
         },
@@ -131,7 +124,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-portal",
         {
-            "type": text("B24_PORTAL_URL"),
+            "type": text,
             "metavar": "URL",
             "help": "portal address for OAuth (env B24_PORTAL_URL)",
         },
@@ -140,7 +133,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-token",
         {
-            "type": text("B24_ACCESS_TOKEN"),
+            "type": text,
             "metavar": "TOKEN",
             "help": "OAuth access token (env B24_ACCESS_TOKEN)",
         },
@@ -157,12 +150,26 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "target",
+        "--denied-webhook",
+        {
+            "type": text,
+            "metavar": "URL",
+            "action": "append",
+            "default": [],
+            "help": "webhook of a user the docs deny the methods (an extranet user, a bot), for "
+            "the access-denied checks; repeatable, one per role (env B24_DENIED_WEBHOOK_URLS, "
+            "comma-separated)",
+        },
+    ),
+    (
+        "target",
         "--extranet-webhook",
         {
-            "type": text(),
+            "type": text,
             "metavar": "URL",
-            "help": "webhook of an extranet user or a bot, for the access-denied checks "
-            "(env B24_EXTRANET_WEBHOOK_URL)",
+            "action": "append",
+            "default": [],
+            "help": "the same as --denied-webhook, its older name (env B24_EXTRANET_WEBHOOK_URL)",
         },
     ),
     (
@@ -353,9 +360,10 @@ ENV_NAMES = {
     "oauth_portal": "B24_PORTAL_URL",
     "oauth_token": "B24_ACCESS_TOKEN",
     "extranet_webhook": "B24_EXTRANET_WEBHOOK_URL",
+    "denied_webhook": "B24_DENIED_WEBHOOK_URLS",
 }
 #: Options that carry a secret: a flag or the environment (a CI secret), never a file in a repository.
-SECRETS = ("webhook", "oauth_token", "extranet_webhook")
+SECRETS = ("webhook", "oauth_token", "extranet_webhook", "denied_webhook")
 TRUE, FALSE = ("1", "true", "yes", "on", "y"), ("0", "false", "no", "off", "n")
 
 
@@ -523,7 +531,7 @@ def to_run_options(
             oauth_token=get("oauth_token"),
             cassette=get("cassette"),
             record=get("record"),
-            extranet_webhook=get("extranet_webhook"),
+            denied_webhooks=(*(get("denied_webhook") or ()), *(get("extranet_webhook") or ())),
             allow_insecure=bool(get("allow_insecure")),
             rate_limit=get("rate_limit"),
             max_requests=get("max_requests"),
