@@ -117,6 +117,8 @@ class StrictPersister(FilesystemPersister):
         except CassetteDecodeError:
             raise UsageError(f"cassette {folder}: {path.name} is not UTF-8 text") from None
         except ValueError as exc:
+            if path.is_file() and not path.read_bytes().strip():  # vcrpy < 9 gets here when empty
+                raise UsageError(f"cassette {folder}: {path.name} is empty; re-record it") from None
             line = getattr(exc, "lineno", None)
             where = f" at line {line}" if line else ""
             raise UsageError(
