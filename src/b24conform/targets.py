@@ -131,6 +131,17 @@ def _with_extranet(target: Target, options: TargetOptions) -> Target:
     return target
 
 
+def reference_name(options: TargetOptions) -> str:
+    """'reference portal', with its profile when not the default one and its faults when any."""
+    details = []
+    if options.portal_profile != "docs":
+        details.append(f"profile {options.portal_profile}")
+    faults = list(options.portal_faults or ())
+    if faults:
+        details.append(f"{'faults' if len(faults) > 1 else 'fault'} {', '.join(faults)}")
+    return f"reference portal ({'; '.join(details)})" if details else "reference portal"
+
+
 def _reference(options: TargetOptions) -> Target:
     """Start the bundled reference portal on loopback and point a client at it."""
     from b24conform.portal import ReferencePortal
@@ -149,7 +160,7 @@ def _reference(options: TargetOptions) -> Target:
     portal.start()
     credentials = parse_webhook(portal.webhook_url("employee"))
     client = _client(credentials, options, retry=RetryPolicy(base_delay=0.2))
-    target = Target("reference", client, f"reference portal ({options.portal_profile})")
+    target = Target("reference", client, reference_name(options))
     target.closers.append(portal.stop)
     target.closers.append(client.close)
     for role in ("extranet", "bot"):

@@ -162,6 +162,22 @@ def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return meta, corpus
 
 
+def cassette_name(folder: Path, meta: dict[str, Any]) -> str:
+    """A replay's target, named by the cassette (as the user gave it) and where it came from.
+
+    The recorded host is kept only for a live recording: the reference portal's loopback port of
+    the day it was recorded means nothing to a reader.
+    """
+    source = meta.get("source")
+    if source == "reference":
+        origin = "recorded from the reference portal"
+    elif source == "docs-examples":
+        origin = "the documentation's example answers"
+    else:
+        origin = f"recorded from {meta.get('target') or 'an unnamed portal'}"
+    return f"cassette {folder} ({origin})"
+
+
 def open_replay(options: TargetOptions) -> Target:
     from b24conform.targets import Target
 
@@ -174,7 +190,7 @@ def open_replay(options: TargetOptions) -> Target:
     else:
         credentials = parse_webhook(meta["endpoint"], allow_insecure=True)
     client = Client(credentials, rate_limit=None, timeout=options.timeout)
-    target = Target("replay", client, f"{meta.get('target', '?')} (cassette {folder.name})")
+    target = Target("replay", client, cassette_name(folder, meta))
     for role, url in meta.get("roles", {}).items():
         target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
     target.corpus = corpus

@@ -60,8 +60,9 @@ def _docs_findings(method: str) -> Iterator[Finding]:
 def _example_doc(contract: MethodContract, example: dict[str, Any]) -> DocRef:
     if isinstance(example.get("doc"), dict):
         return DocRef.from_json(example["doc"])
-    first_line = example["text"].strip().splitlines()[0][:80]
-    return DocRef(contract.doc.source, example["section"], first_line)
+    # The example is the claim: quoted whole (an example is short; its first line alone, "{",
+    # would say nothing).
+    return DocRef(contract.doc.source, example["section"], example["text"].strip())
 
 
 def _where(doc: DocRef, pointer: str = "") -> str:
@@ -100,7 +101,9 @@ def example_findings(contract: MethodContract) -> Iterator[Finding]:
                     f"the field table: {finding.message}",
                     doc=finding.doc,
                     expected=finding.expected,
-                    actual=finding.actual,
+                    # the example lacks the key: "absent" (as below), not null, which it would
+                    # print if the key were there with no value
+                    actual="absent" if finding.kind == "missing_field" else finding.actual,
                 )
         if example["kind"] == "error":
             documented = {e["error"] for e in contract.errors}

@@ -9,6 +9,7 @@ the `x-doc` of the schema that states the claim.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +58,7 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
                 yield Finding(
                     kind="missing_field",
                     location=f"{where}/{name}",
-                    message=f"documented field {name!r} is missing",
+                    message=f"documented field {name!r} is absent",
                     doc=_doc(properties.get(name), _doc(error.schema, fallback)),
                     expected=_describe(properties.get(name)),
                     actual=None,
@@ -93,11 +94,48 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
     yield Finding(
         kind=kind,
         location=where,
-        message=f"{where or 'body'}: {error.message[:200]}",
+        message=_mismatch(error),
         doc=_doc(error.schema, fallback),
         expected=_describe(error.schema),
         actual=instance,
     )
+
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
+def _named(path: list[Any]) -> str:
+    """The value a path leads to, named as a reader says it ('active', an item of 'departments')."""
+    if not path:
+        return "the body"
+    if isinstance(path[-1], int):
+        parent = next((p for p in reversed(path) if isinstance(p, str)), None)
+        return f"an item of {parent!r}" if parent else "an item"
+    return repr(str(path[-1]))
+
+
+def _mismatch(error: ValidationError) -> str:
+    """What is wrong with a value, in JSON's words (null, not Python's None; "a", not 'a').
+
+    A value that is there but null is said to be null: "absent" is kept for a field that is not
+    there at all (a missing field). The location is not repeated: it is the finding's own member.
+    """
+    value = error.instance
+    name = _named(list(error.absolute_path))
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    if len(shown) > 120:
+        shown = shown[:117] + "..."
+    expected = _describe(error.schema)
+    if value is None:
+        return f"{name} is null where the docs say {expected}"
+    if error.validator == "format":
+        return f"{name} is {shown}, not a valid {error.validator_value}"
+    if error.validator == "pattern":
+        return f"{name} is {shown}, which does not match {error.validator_value}"
+    if error.validator in ("type", "anyOf", "oneOf"):
+        kind = _JSON_TYPES.get(type(value), "a number")
+        return f"{name} is {kind} ({shown}) where the docs say {expected}"
+    return f"{name}: {error.message[:200]}"
 
 
 def _matching_branch(error: ValidationError) -> list[ValidationError] | None:
