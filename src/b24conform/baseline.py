@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from b24conform.deviations import EXIT_CODES, blocks, verdict
 from b24conform.deviations import FORMAT as DEVIATIONS_FORMAT
-from b24conform.deviations import blocks
 from b24conform.errors import UsageError
 
 ACCEPTED_FORMAT = "b24conform.accepted/1"
@@ -80,7 +80,8 @@ def failing(document: dict[str, Any], fail_on: str) -> list[dict[str, Any]]:
 
 
 def exit_code(document: dict[str, Any], fail_on: str) -> int:
-    return 1 if failing(document, fail_on) else 0
+    """0 passed, 1 failed, 3 nothing could be checked, 4 incomplete (see `verdict`)."""
+    return EXIT_CODES[verdict(document, fail_on)]
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

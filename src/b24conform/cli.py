@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 
 from b24conform import __version__
 from b24conform.baseline import exit_code
-from b24conform.deviations import FAIL_ON
+from b24conform.deviations import FAIL_ON, not_checked_count, not_checked_reasons, verdict
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
 from b24conform.options import add_to_argparse, to_run_options
@@ -86,7 +86,24 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
 
     paths = write_reports(outcome.document, args.report_dir)
     print_summary(outcome.document, paths.get("html"), sys.stdout)
+    line = unchecked_line(outcome.document, args.fail_on)
+    if line:
+        stderr.write(f"b24conform: {line}\n")
     return outcome.exit_code
+
+
+def unchecked_line(document: dict, fail_on: str) -> str | None:
+    """One line for stderr when the run checked less than it planned: how many, and why."""
+    missed = not_checked_count(document)
+    if not missed and not document["run"].get("interrupted"):
+        return None
+    reasons = not_checked_reasons(document)
+    why = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda r: -r[1]))
+    why = why or "interrupted"
+    cases = document["summary"].get("cases", missed)
+    if verdict(document, fail_on) == "unchecked":
+        return f"nothing checked: none of the {cases} planned cases got an answer ({why})"
+    return f"incomplete: {missed} of {cases} planned cases not checked ({why})"
 
 
 def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
@@ -112,6 +129,8 @@ def summary_line(document: dict) -> str:
         f"{plural(summary['cases'], 'case')} in {plural(run_info['requests'], 'request')}, "
         f"{severity_counts(summary)}"
     )
+    if not_checked_count(document):
+        line += f", {not_checked_count(document)} not checked"
     if run_info.get("baseline"):
         new = sum(1 for d in document["deviations"] if d.get("baseline") != "known")
         line += f", {new} new against the baseline"

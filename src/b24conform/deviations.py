@@ -67,6 +67,44 @@ def blocks(deviation: dict[str, Any], fail_on: str) -> bool:
     return rank <= SEVERITY_RANK[fail_on]
 
 
+#: A run's verdict and its exit code (2, a usage error, ends a run before it has a verdict).
+EXIT_CODES = {"passed": 0, "failed": 1, "unchecked": 3, "incomplete": 4}
+
+
+def not_checked_reasons(document: dict[str, Any]) -> dict[str, int]:
+    """Why cases went unchecked (budget, time limit, throttling, interruption), and how many each."""
+    reasons: dict[str, int] = {}
+    for entry in document.get("not_checked") or []:
+        reason = str(entry.get("reason", "unknown")) if isinstance(entry, dict) else "unknown"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return reasons
+
+
+def not_checked_count(document: dict[str, Any]) -> int:
+    count = (document.get("run") or {}).get("not_checked")
+    return count if isinstance(count, int) else len(document.get("not_checked") or [])
+
+
+def verdict(document: dict[str, Any], fail_on: str) -> str:
+    """The gate rule, one place for the exit code, the report's banner and the JUnit file.
+
+    `unchecked`: not one case got an answer to judge (the target could not be checked at all);
+    `failed`: a new deviation at or above `fail_on`, whatever was left unchecked (what was found
+    stands); `incomplete`: nothing failed, but some planned cases were not checked (a budget, the
+    time limit, throttling to the end, Ctrl-C), so the run cannot say the portal passed;
+    `passed`: every planned case was checked and nothing fails.
+    """
+    cases = (document.get("summary") or {}).get("cases")
+    missed = not_checked_count(document)
+    if isinstance(cases, int) and cases <= missed:
+        return "unchecked"
+    if any(blocks(d, fail_on) for d in document.get("deviations") or []):
+        return "failed"
+    if missed or (document.get("run") or {}).get("interrupted"):
+        return "incomplete"
+    return "passed"
+
+
 def deviation_id(method: str, check: str, kind: str, location: str) -> str:
     key = "\x1f".join((method, check, kind, location))
     return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -90,14 +90,15 @@ def run(options: RunOptions) -> Outcome:
             else:
                 for contract in contracts:
                     session.plan(contract)
+            walked = (target.corpus or {}).get("walks")
+            walks = [c for c in contracts if walked is None or c.name in walked]
             try:
                 session.execute()
-                walked = (target.corpus or {}).get("walks")
-                for contract in contracts:
-                    if walked is None or contract.name in walked:
-                        session.walk_pages(contract)
+                for contract in walks:
+                    session.walk_pages(contract)
             except KeyboardInterrupt:
                 session.interrupted = True
+                session.skip_unreached(walks)
             session.finish(contracts)
         except Exception as exc:
             translated = target.translate(exc)
@@ -112,10 +113,7 @@ def run(options: RunOptions) -> Outcome:
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:
         options.baseline.apply(document)
-    code = exit_code(document, options.fail_on)
-    if code == 0 and (session.interrupted or session.answered == 0):
-        code = TargetUnavailable.exit_code
-    return Outcome(document, code)
+    return Outcome(document, exit_code(document, options.fail_on))
 
 
 def _now() -> str:
@@ -136,9 +134,10 @@ class Session:
         self.direct: list[Case] = []
         self.batched: list[Case] = []
         self.done = 0
-        self.answered = 0
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
+        self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}
         self.sent_params: dict[str, set[str]] = {}
         self.checks_run: dict[str, set[str]] = {}
@@ -186,6 +185,11 @@ class Session:
 
     def _require_answer(self, response: Response, method: str) -> None:
         where = self.target.description
+        if response.not_sent:
+            raise TargetUnavailable(
+                f"nothing checked: {response.failure} before {method} could be sent "
+                "(--max-requests / --max-time)"
+            )
         if response.failure:
             raise TargetUnavailable(f"cannot reach {where}: {response.failure}")
         if response.throttled:
@@ -334,6 +338,7 @@ class Session:
         paging = contract.raw.get("paging")
         if not paging or self.interrupted:
             return
+        self.walked.add(contract.name)
         limit = paging["walk_limit"]
         walk = Walk(contract.name, limit, [], "failed")
         offset, bound = 0, None
@@ -371,22 +376,40 @@ class Session:
             return self.client.with_credentials(credentials.with_secret("b24conform0wrong0code"))
         return self.target.roles[case.credentials]
 
+    def skip_unreached(self, walks: list[MethodContract]) -> None:
+        """After Ctrl-C: every planned case not reached, and every walk not finished, is not checked."""
+        for case in [*self.direct, *self.batched]:
+            if id(case) not in self.reached:
+                self._skip(case, "interrupted")
+        for contract in walks:
+            paging = contract.raw.get("paging")
+            if paging and contract.name not in self.walked:
+                call = Call(contract.name, {paging["limit"]: paging["walk_limit"]}, "json")
+                self._skip(Case(contract.name, "valid", "paging_walk", call), "interrupted")
+
+    def _skip(self, case: Case, reason: str) -> None:
+        """A planned case that got no answer to judge: counted, listed with its reason."""
+        self.done += 1
+        self.reached.add(id(case))
+        self.not_checked.append(
+            {"method": case.method, "request": case.call.to_json(), "reason": reason}
+        )
+        self.case_results.setdefault((case.method, case.name), "unanswered")
+        self._report_progress()
+
     def _judge(self, exchange: Exchange, checks: tuple[str, ...] | None = None) -> None:
         case, response = exchange.case, exchange.response
-        self.done += 1
         if case.kind == "valid":
             self.sent_params.setdefault(case.method, set()).update(case.call.params)
         if not response.answered and (
             response.throttled or response.via_batch or response.not_sent
         ):
-            reason = "throttled" if response.throttled else response.failure or "unanswered"
-            self.not_checked.append(
-                {"method": case.method, "request": case.call.to_json(), "reason": reason}
+            self._skip(
+                case, "throttled" if response.throttled else response.failure or "unanswered"
             )
-            self.case_results.setdefault((case.method, case.name), "unanswered")
-            self._report_progress()
             return
-        self.answered += 1
+        self.done += 1
+        self.reached.add(id(case))
         failed = False
         reproduce = None
         for name in checks or self.checks_for(case.method):
@@ -409,6 +432,8 @@ class Session:
         self._report_progress()
 
     def _judge_batch_envelope(self, response: Response, chunk: list[Case]) -> None:
+        if response.throttled or response.not_sent:
+            return  # nothing to judge; its commands are listed as not checked, each
         case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
         self.done -= 1  # the batch request itself is not one of the planned cases
         self._judge(Exchange(case, response), PLATFORM_CHECKS)

@@ -164,8 +164,17 @@ def test_observations_coverage_not_checked_and_fixed() -> None:
     assert "expected error NOT_FOUND, got ERROR_CORE (fixed)" in fixed
 
 
+def _complete(document: dict) -> dict:
+    document["not_checked"], document["run"]["not_checked"] = [], 0
+    return document
+
+
+def _verdict(html: str) -> str:
+    return re.search(r'<p class="banner (\w+)" id="verdict">(.*?)</p>', html).group(1, 2)
+
+
 def test_gate_passes_when_only_known_or_below_threshold() -> None:
-    document = sample_document(n_deviations=3)
+    document = _complete(sample_document(n_deviations=3))
     for d in document["deviations"]:
         d["baseline"] = "known"
     assert "<strong>Passed:</strong>" in render_html(document)
@@ -173,6 +182,42 @@ def test_gate_passes_when_only_known_or_below_threshold() -> None:
     for d in document["deviations"]:
         d["baseline"] = "new"
     assert "Gate off" in render_html(document)
+
+
+@pytest.mark.parametrize("fail_on", ["error", "never"])
+def test_a_run_that_checked_less_is_incomplete_never_passed(fail_on: str) -> None:
+    document = sample_document(n_deviations=3)  # 3 of 1018 cases not checked
+    for d in document["deviations"]:
+        d["baseline"] = "known"
+    document["run"]["fail_on"] = fail_on
+    html = render_html(document)
+    colour, text = _verdict(html)
+    assert colour == "warn" and text.startswith("<strong>Incomplete:</strong> 3 of 1018 planned")
+    assert "(throttled: 2, timeout: 1)" in text
+    assert "Passed" not in html and "Gate off" not in html
+    assert "· incomplete</title>" in html
+
+
+def test_a_failed_run_that_checked_less_says_both() -> None:
+    document = sample_document(n_deviations=3)
+    html = render_html(document)
+    assert _verdict(html)[0] == "bad" and "<strong>Failed:</strong>" in html
+    assert "Also incomplete: 3 of 1018 planned case(s) not checked" in html
+
+
+def test_a_run_where_nothing_got_an_answer_is_not_passed() -> None:
+    document = _complete(sample_document(n_deviations=0))
+    document["summary"]["cases"] = 4
+    document["not_checked"] = [
+        {
+            "method": "im.department.get",
+            "request": {"params": {}},
+            "reason": "run time limit reached",
+        }
+    ] * 4
+    document["run"]["not_checked"] = 4
+    colour, text = _verdict(render_html(document))
+    assert colour == "bad" and text.startswith("<strong>Nothing checked:</strong> none of the 4")
 
 
 def test_minimal_document_renders() -> None:
@@ -194,10 +239,12 @@ def test_self_contained() -> None:
     assert "default-src 'none'" in html
 
 
-def test_interrupted_run_is_flagged() -> None:
-    document = sample_document()
+def test_interrupted_run_is_flagged_and_not_passed() -> None:
+    document = _complete(sample_document(n_deviations=0))
     document["run"]["interrupted"] = True
-    assert "The run was interrupted" in render_html(document)
+    html = render_html(document)
+    assert "The run was interrupted" in html
+    assert "<strong>Incomplete:</strong>" in html and "Passed" not in html
 
 
 def test_large_values_are_cut_in_the_page_not_in_the_log() -> None:

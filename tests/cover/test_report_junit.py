@@ -147,8 +147,28 @@ def test_hostile_text_stays_well_formed_xml() -> None:
     assert "<script>" not in xml
 
 
-def test_not_checked_cases_are_reported_per_suite() -> None:
+def test_every_case_not_checked_is_a_skipped_testcase_with_its_reason() -> None:
     document = sample_document()
     root = ET.fromstring(render_junit(document))
-    out = root.find("testsuite[@name='im.department.get']/system-out")
-    assert out is not None and "2 throttled" in out.text
+    suite = root.find("testsuite[@name='im.department.get']")
+    skipped = [c for c in suite.findall("testcase") if c.find("skipped") is not None]
+    assert [c.get("name") for c in skipped] == [
+        'not checked: {"ID": [3]} [?]',
+        'not checked: {"ID": [5]} [?]',
+    ]
+    assert {c.find("skipped").get("message") for c in skipped} == {"not checked: throttled"}
+    assert suite.get("skipped") == "2"
+    other = root.find("testsuite[@name='im.department.employees.get']")
+    assert other.find("testcase/skipped").get("message") == "not checked: timeout"
+    plain = sample_document()
+    plain["not_checked"] = []
+    before = int(ET.fromstring(render_junit(plain)).get("skipped"))
+    assert int(root.get("skipped")) == before + 3  # counted at the top too
+
+
+def test_a_complete_run_has_no_skipped_testcase() -> None:
+    document = sample_document()
+    document["not_checked"], document["run"]["not_checked"] = [], 0
+    root = ET.fromstring(render_junit(document))
+    messages = [s.get("message") for s in root.iter("skipped")]
+    assert not [m for m in messages if m.startswith("not checked")]

@@ -70,32 +70,42 @@ def test_batched_and_unbatched_runs_find_the_same(fault):
 
 
 def test_ctrl_c_stops_cleanly_and_still_writes_the_report(tmp_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "b24conform.cli",
-            "run",
-            "--report-dir",
-            str(tmp_path),
-            "--no-batch",
-            "--rate-limit",
-            "1/s:3",
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(6)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    with ReferencePortal(rate_limit=None) as portal:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "b24conform.cli",
+                "run",
+                "--webhook",
+                portal.webhook_url("employee"),
+                "--report-dir",
+                str(tmp_path),
+                "--no-batch",
+                "--rate-limit",
+                "2/s:3",
+                "--quiet",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while portal.requests_served < 5 and time.monotonic() < deadline:  # it is sending
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
     assert "Traceback" not in err
-    assert process.returncode == 3, out + err
+    assert process.returncode == 4, out + err
     document = json.loads((tmp_path / "deviations.json").read_text())
     assert document["run"]["interrupted"] is True
-    assert 0 < document["summary"]["cases"] < 500
-    assert (tmp_path / "report.html").is_file() and "INTERRUPTED" in out
+    missed = document["run"]["not_checked"]
+    assert 0 < missed < document["summary"]["cases"]
+    assert err.startswith(f"b24conform: incomplete: {missed} of ")
+    html = (tmp_path / "report.html").read_text()
+    assert "<strong>Incomplete:</strong>" in html and "Passed" not in html
+    assert f'<span class="big">{missed}</span><span>not checked</span>' in html
+    assert "INTERRUPTED" in out
 
 
 def test_no_secret_in_any_file_a_recorded_live_run_writes(tmp_path):

@@ -20,7 +20,13 @@ from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from b24conform import __version__
-from b24conform.deviations import SEVERITIES, blocks
+from b24conform.deviations import (
+    SEVERITIES,
+    blocks,
+    not_checked_count,
+    not_checked_reasons,
+    verdict,
+)
 from b24conform.report.json import fail_on, ordered
 from b24conform.report.text import cite, compact, doc_page, plural, split_doc_location, where
 
@@ -167,7 +173,9 @@ def build_view(document: dict[str, Any]) -> dict[str, Any]:
         "checks": checks_view(document.get("checks") or [], all_devs, threshold),
         "has_checks": "checks" in document,
         "not_checked": not_checked_view(document.get("not_checked") or []),
-        "not_checked_count": run.get("not_checked", len(document.get("not_checked") or [])),
+        "not_checked_count": not_checked_count(document),
+        "not_checked_reasons": sorted(not_checked_reasons(document).items(), key=lambda r: -r[1]),
+        "verdict": verdict(document, threshold),
     }
 
 

@@ -2,11 +2,14 @@
 
 A testcase fails when its check has deviations that are new against the baseline and at or above
 `run.fail_on`; known ones and those below the threshold are listed in its <system-out>, so a CI
-page shows everything without failing on it.
+page shows everything without failing on it. Every case that was not checked (a budget, the time
+limit, throttling, Ctrl-C) is a skipped testcase with its reason: a partial run never reads as a
+clean pass.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -27,6 +30,12 @@ def _case_key(item: dict[str, Any]) -> tuple[str, str]:
     return str(item.get("method", "")), str(item.get("check", ""))
 
 
+def _unchecked_name(entry: dict[str, Any]) -> str:
+    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+    params = json.dumps(request.get("params", {}), ensure_ascii=False, sort_keys=True, default=str)
+    return f"not checked: {params} [{request.get('transport', '?')}]"
+
+
 def render_junit(document: dict[str, Any]) -> str:
     """The document as JUnit XML text."""
     threshold = fail_on(document)
@@ -41,15 +50,16 @@ def render_junit(document: dict[str, Any]) -> str:
     for key in by_case:  # a deviation whose check is not listed still gets a testcase
         cases.setdefault(key, {"method": key[0], "check": key[1], "status": "failed"})
 
-    not_checked: dict[str, dict[str, int]] = {}
+    not_checked: dict[str, list[dict[str, Any]]] = {}
     for entry in document.get("not_checked") or []:
-        reasons = not_checked.setdefault(str(entry.get("method", "")), {})
-        reason = str(entry.get("reason", "unknown"))
-        reasons[reason] = reasons.get(reason, 0) + 1
+        if isinstance(entry, dict):
+            not_checked.setdefault(str(entry.get("method", "")), []).append(entry)
 
     methods: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for (method, check), info in cases.items():
         methods.setdefault(method, []).append((check, info))
+    for method in not_checked:
+        methods.setdefault(method, [])
 
     root = ET.Element("testsuites", name="b24conform")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
@@ -97,12 +107,15 @@ def render_junit(document: dict[str, Any]) -> str:
                     "Not failing (known in the baseline or below --fail-on "
                     f"{threshold}):\n\n" + "\n\n".join(describe(d) for d in others)
                 )
-        if method in not_checked:
-            out = ET.SubElement(suite, "system-out")
-            out.text = _clean(
-                "Not checked: "
-                + ", ".join(f"{n} {reason}" for reason, n in sorted(not_checked[method].items()))
+        for entry in not_checked.get(method, []):
+            counts["tests"] += 1
+            counts["skipped"] += 1
+            case = ET.SubElement(
+                suite, "testcase", classname=_clean(method), name=_clean(_unchecked_name(entry))
             )
+            case.set("time", "0")
+            reason = str(entry.get("reason", "unknown"))
+            ET.SubElement(case, "skipped", message=_clean(f"not checked: {reason}"))
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
