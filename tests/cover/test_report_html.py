@@ -202,7 +202,7 @@ def test_a_failed_run_that_checked_less_says_both() -> None:
     document = sample_document(n_deviations=3)
     html = render_html(document)
     assert _verdict(html)[0] == "bad" and "<strong>Failed:</strong>" in html
-    assert "Also incomplete: 3 of 1018 planned case(s) not checked" in html
+    assert "Also incomplete: 3 of 1018 planned cases not checked" in html
 
 
 def test_a_run_where_nothing_got_an_answer_is_not_passed() -> None:
