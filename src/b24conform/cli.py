@@ -1,4 +1,4 @@
-"""The command line: `b24conform run | portal | diff | report`.
+"""The command line: `b24conform run | portal | diff | report | config`.
 
 Every error a user can cause ends as one line on stderr and exit code 2 (3 when the target cannot
 be checked); a traceback means a bug in b24conform. Nothing in the report directory is touched
@@ -8,6 +8,8 @@ until a run has an outcome to write.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -19,7 +21,15 @@ from b24conform.baseline import exit_code
 from b24conform.deviations import FAIL_ON, not_checked_count, not_checked_reasons, verdict
 from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError
-from b24conform.options import add_to_argparse, to_run_options
+from b24conform.options import (
+    OPTIONS,
+    add_to_argparse,
+    apply_settings,
+    dest,
+    masked,
+    path,
+    to_run_options,
+)
 from b24conform.report import load_document
 from b24conform.report.text import headline, plural, severity_counts
 
@@ -28,7 +38,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage dump."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"b24conform: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"b24conform: {one_line(message)} (see {self.prog} --help)\n")
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: None = None
@@ -46,6 +56,12 @@ class Parser(argparse.ArgumentParser):
         return parsed
 
 
+def one_line(message: str, limit: int = 400) -> str:
+    """An error as one line of bounded length, whatever the user typed into it."""
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="b24conform", description="Conformance suite for the Bitrix24 REST API.")
     parser.add_argument("--version", action="version", version=f"b24conform {__version__}")
@@ -54,12 +70,34 @@ def build_parser() -> Parser:
 
     run_parser = commands.add_parser("run", help="check a portal against the docs (the main job)")
     add_to_argparse(run_parser)
-    run_parser.add_argument("--quiet", action="store_true", help="no progress line")
+    output = run_parser.add_argument_group("output")
+    output.add_argument("--quiet", action="store_true", help="no progress line")
+    output.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log retries, throttling and budgets on stderr (-vv: every request); never a secret",
+    )
+    output.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON object on stdout"
+    )
+
+    config_parser = commands.add_parser(
+        "config", help="show every run option, its value and where it comes from"
+    )
+    add_to_argparse(config_parser)
 
     portal_parser = commands.add_parser("portal", help="serve the reference portal")
     from b24conform.portal import command as portal_command
 
     portal_command.add_arguments(portal_parser)
+    portal_parser.add_argument(
+        "--cassette",
+        metavar="DIR",
+        type=path,
+        help="serve a recording instead: its answers to the requests it holds, 404 to the rest",
+    )
 
     diff_parser = commands.add_parser("diff", help="compare two runs' deviations.json")
     diff_parser.add_argument("old", type=Path)
@@ -71,25 +109,86 @@ def build_parser() -> Parser:
     )
     report_parser.add_argument("log", type=Path, help="a deviations.json")
     report_parser.add_argument(
-        "--report-dir", metavar="DIR", type=Path, help="where to write (default: beside the log)"
+        "--report-dir", metavar="DIR", type=path, help="where to write (default: beside the log)"
     )
     return parser
 
 
 def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
-    progress = None if args.quiet or not stderr.isatty() else ProgressLine(stderr)
+    from b24conform.report import check_report_dir, write_reports
+
+    apply_settings(args)
+    check_report_dir(args.report_dir)
+    if args.verbose:
+        log_to(stderr, logging.DEBUG if args.verbose > 1 else logging.INFO)
+    quiet = args.quiet or args.verbose or not stderr.isatty()
+    progress = None if quiet else ProgressLine(stderr)
     options = to_run_options(lambda name: getattr(args, name), progress)
     outcome = run(options)
     if progress:
         progress.clear()
-    from b24conform.report import write_reports
 
     paths = write_reports(outcome.document, args.report_dir)
-    print_summary(outcome.document, paths.get("html"), sys.stdout)
+    if args.json:
+        print(json.dumps(json_summary(outcome.document, paths, outcome.exit_code)))
+    else:
+        print_summary(outcome.document, paths.get("html"), sys.stdout)
     line = unchecked_line(outcome.document, args.fail_on)
     if line:
         stderr.write(f"b24conform: {line}\n")
     return outcome.exit_code
+
+
+def log_to(stream: TextIO, level: int) -> None:
+    """Send b24conform's log (transport: retries, throttling, budgets) to `stream`.
+
+    The transport redacts every URL it logs; the handler adds nothing but the message.
+    """
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("b24conform: %(message)s"))
+    logger = logging.getLogger("b24conform")
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def json_summary(document: dict, paths: dict[str, Path], code: int) -> dict:
+    """What a script needs from a run, on one line of stdout (`--json`)."""
+    run_info, summary = document["run"], document["summary"]
+    return {
+        "format": "b24conform.summary/1",
+        "exit_code": code,
+        "target": run_info["target"],
+        "mode": run_info["mode"],
+        "docs": run_info["docs"],
+        "cases": summary["cases"],
+        "requests": run_info["requests"],
+        "errors": summary["error"],
+        "warnings": summary["warning"],
+        "info": summary["info"],
+        "new": sum(1 for d in document["deviations"] if d.get("baseline") != "known"),
+        "not_checked": not_checked_count(document),
+        "interrupted": bool(run_info.get("interrupted")),
+        "reports": {key: str(file) for key, file in paths.items()},
+    }
+
+
+def config_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Every run option with its effective value and its source; secrets masked."""
+    from b24conform.config import find_config
+
+    settings = apply_settings(args)
+    found = find_config()
+    out.write(
+        f"config file: {found.label}\n"
+        if found
+        else f"config file: none (no b24conform.toml or [tool.b24conform] from {Path.cwd()} up)\n"
+    )
+    width = max(len(flag) for _, flag, _ in OPTIONS)
+    for _, flag, _ in OPTIONS:
+        setting = settings[dest(flag)]
+        value = masked(dest(flag), setting.value)
+        out.write(f"{flag[2:]:<{width}} {value:<40} ({setting.source})\n")
+    return 0
 
 
 def unchecked_line(document: dict, fail_on: str) -> str | None:
@@ -189,20 +288,30 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path printed back must not crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             return run_command(args, sys.stderr)
+        if args.command == "portal" and args.cassette:
+            from b24conform.cassettes.serve import serve
+
+            return serve(args.cassette, args.host, args.port, args.tls)
         if args.command == "portal":
             from b24conform.portal import command as portal_command
 
             return portal_command.run(args)
         if args.command == "diff":
             return diff_command(args)
+        if args.command == "config":
+            return config_command(args, sys.stdout)
         return report_command(args)
     except B24ConformError as exc:
-        print(f"b24conform: {exc}", file=sys.stderr)
+        print(f"b24conform: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(

@@ -6,42 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from b24conform.deviations import Deviation
 from b24conform.spec import MethodContract
-
-
-def documented_pointers(contract: MethodContract) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every field pointer the response schema documents, with its doc reference."""
-    documents = contract.spec.documents
-
-    def walk(
-        schema: dict[str, Any], where: str, depth: int = 0
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        if depth > 8:
-            return
-        if "$ref" in schema:
-            target = documents.get(schema["$ref"].removesuffix(".json"), {})
-            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-        for branch in schema.get("anyOf", []):
-            yield from walk(branch, where, depth + 1)
-        for name, sub in schema.get("properties", {}).items():
-            pointer = f"{where}/{name}"
-            if "x-doc" in sub:
-                yield pointer, sub["x-doc"]
-            yield from walk(sub, pointer, depth + 1)
-        if isinstance(schema.get("items"), dict):
-            yield from walk(schema["items"], f"{where}/*", depth + 1)
-        if isinstance(schema.get("additionalProperties"), dict):  # keyed by id: `*` as well
-            yield from walk(schema["additionalProperties"], f"{where}/*", depth + 1)
-
-    seen = set()
-    for pointer, doc in walk(contract.response_schema, ""):
-        if pointer not in seen:
-            seen.add(pointer)
-            yield pointer, doc
+from b24conform.spec.fields import documented_pointers
 
 
 def method_coverage(

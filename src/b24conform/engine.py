@@ -40,6 +40,10 @@ DEFAULT_METHODS = (
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
+#: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
+#: "`department.get` (scope `department`)"); the department methods name theirs in their contract.
+DISCOVERY_SCOPES = {"im.revision.get": "im", "department.get": "department"}
+WEBHOOK_SCOPES_AT = "Settings → Developer resources → your inbound webhook → scopes"
 
 
 @dataclass
@@ -154,6 +158,7 @@ class Session:
         """What the target is: its API revision and its department ids (never hard-coded)."""
         answer = self.client.call(Call("im.revision.get"))
         self._require_answer(answer, "im.revision.get")
+        self._refuse_missing_scope(answer, "im.revision.get", "main")
         body = answer.json
         if isinstance(body, dict) and isinstance(body.get("result"), dict):
             self.revision = body["result"]
@@ -165,6 +170,7 @@ class Session:
         for _ in range(DISCOVERY_PAGES):
             page = self.client.call(Call("department.get", {"start": start} if start else {}))
             self._require_answer(page, "department.get")
+            self._refuse_missing_scope(page, "department.get", "main")
             body = page.json
             if not isinstance(body, dict) or not isinstance(body.get("result"), list):
                 code = body.get("error") if isinstance(body, dict) else f"HTTP {page.status}"
@@ -203,6 +209,29 @@ class Session:
             raise TargetUnavailable(
                 f"{where} refused the credentials: {method} answered {response.status} {body['error']}"
             )
+
+    def _refuse_missing_scope(self, response: Response, method: str, credentials: str) -> None:
+        """An `insufficient_scope` answer is a set-up mistake, not a deviation: stop and say which
+        scope to tick where (exit 3), instead of judging every refused case as an error."""
+        body = response.json
+        if not (isinstance(body, dict) and body.get("error") == "insufficient_scope"):
+            return
+        contract = self.spec.methods.get(method)
+        scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
+        named = f"the {scope!r} scope" if scope else "a scope it needs"
+        if credentials != "main":
+            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+        elif self.client.credentials.kind == "oauth":
+            who, fix = "the OAuth token", "the application's scopes in Developer resources"
+        else:
+            who, fix = "the webhook", WEBHOOK_SCOPES_AT
+        hint = f"tick {scope or 'it'} in {fix}"
+        if method == "department.get":
+            hint += ", or give the department ids with --department-ids 1,3,7"
+        raise TargetUnavailable(
+            f"{who} lacks {named}: {method} answered insufficient_scope; {hint} "
+            "(a set-up mistake, not a deviation: nothing was judged)"
+        )
 
     # -- planning -----------------------------------------------------------------------------
 
@@ -399,6 +428,7 @@ class Session:
 
     def _judge(self, exchange: Exchange, checks: tuple[str, ...] | None = None) -> None:
         case, response = exchange.case, exchange.response
+        self._refuse_missing_scope(response, case.method, case.credentials)
         if case.kind == "valid":
             self.sent_params.setdefault(case.method, set()).update(case.call.params)
         if not response.answered and (

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Case, Expectation
 from b24conform.errors import UsageError
 from b24conform.spec import MethodContract
 from b24conform.transport import Call
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 ABSENT = object()
 MAX_IDS_PER_REQUEST = 50
@@ -36,6 +35,8 @@ def strategy_from_schema(
     schema: dict[str, Any], values: dict[str, Sequence[Any]]
 ) -> st.SearchStrategy:
     """A strategy for the keywords the request schemas use; `values` feeds `x-values`."""
+    from hypothesis import strategies as st  # imported when drawing: a replay never needs it
+
     if "anyOf" in schema:
         return st.one_of([strategy_from_schema(s, values) for s in schema["anyOf"]])
     if "enum" in schema:
@@ -83,6 +84,9 @@ def draw_valid_params(
     contract: MethodContract, values: dict[str, Sequence[Any]], count: int, seed: int
 ) -> list[dict[str, Any]]:
     """`count` distinct valid parameter sets, the same for the same seed, target ids and Hypothesis."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
     strategy = strategy_from_schema(contract.request_schema, values)
     validator = contract.request_validator()
     drawn: dict[str, dict[str, Any]] = {}

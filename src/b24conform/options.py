@@ -1,18 +1,24 @@
 """The options of a run, declared once for both entry points: `b24conform run` and pytest.
 
 The command line takes them as `--webhook`, pytest as `--b24-webhook`; both end in the same
-`RunOptions`, so the suite behaves the same whichever way it is started.
+`RunOptions`, so the suite behaves the same whichever way it is started. Every option may also
+come from a `B24_*` environment variable or the configuration file (`config.py`): a flag wins
+over the environment, the environment over the file, the file over the default (`resolve`).
+Secrets (a webhook's code, a token) are never taken from a file.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from b24conform.baseline import Baseline
+from b24conform.config import ConfigFile, find_config
 from b24conform.deviations import FAIL_ON
 from b24conform.engine import DEFAULT_METHODS, Progress, RunOptions
 from b24conform.errors import UsageError
@@ -20,14 +26,48 @@ from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from b24conform.transport.ratelimit import STANDARD_PLAN
 
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: more is a typo, and too big for a socket timeout
+MAX_COUNT = 10**9  # requests, examples, departments: beyond this a value is a typo, not a plan
+MAX_SEED = 2**63 - 1
+MAX_DEPARTMENTS = 100_000
 
-def positive(text: str) -> int:
+
+def shown(text: str) -> str:
+    """A value as an error message quotes it: short, and printable whatever bytes it holds."""
+    quoted = ascii(text)
+    return quoted if len(quoted) <= 40 else quoted[:37] + "..."
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {shown(text)}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}: {shown(text)}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+positive = bounded(1, MAX_COUNT)
+seed = bounded(0, MAX_SEED)
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number of seconds above 0 (0 would stop the run before it starts)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {shown(text)}") from None
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_SECONDS:.0f} seconds: {shown(text)}"
+        )
     return value
 
 
@@ -35,10 +75,36 @@ def department_ids(text: str) -> tuple[int, ...]:
     try:
         ids = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"department ids must be numbers: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"department ids must be numbers: {shown(text)}") from None
     if not ids:
         raise argparse.ArgumentTypeError("give at least one department id")
+    if not all(1 <= i <= MAX_SEED for i in ids):
+        raise argparse.ArgumentTypeError(f"department ids are numbers from 1: {shown(text)}")
     return ids
+
+
+def text(env: str | None = None) -> Callable[[str], str]:
+    """An argparse type for a URL or token: not empty (an unset CI secret is an empty string,
+    and an empty `--webhook` must not quietly become a run of the bundled portal)."""
+
+    def parse(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(
+                f"is empty{f' (or {env} is set but empty)' if env else ''}"
+            )
+        return value
+
+    parse.__name__ = "text"
+    return parse
+
+
+def path(value: str) -> Path:
+    """An argparse type for a file or directory: not empty (an empty one would mean `.`)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    if "\0" in value or any(len(os.fsencode(part)) > 255 for part in Path(value).parts):
+        raise argparse.ArgumentTypeError(f"is no usable file name: {shown(value)}")
+    return Path(value)
 
 
 def rate_limit(text: str) -> RateLimit | None:
@@ -48,18 +114,15 @@ def rate_limit(text: str) -> RateLimit | None:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--rate-limit ")) from None
 
 
-def _env(name: str) -> Callable[[], str | None]:
-    return lambda: os.environ.get(name)
-
-
-#: (group, flag, argparse keyword arguments). A callable `default` is read at parse time.
+#: (group, flag, argparse keyword arguments). `default` is applied by `resolve`, after the
+#: environment and the configuration file: argparse and pytest see None for an option not given.
 OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "target",
         "--webhook",
         {
+            "type": text("B24_WEBHOOK_URL"),
             "metavar": "URL",
-            "default": _env("B24_WEBHOOK_URL"),
             "help": "inbound webhook https://<portal>/rest/<user>/<code>/ (env B24_WEBHOOK_URL)",
         },
     ),
@@ -67,8 +130,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-portal",
         {
+            "type": text("B24_PORTAL_URL"),
             "metavar": "URL",
-            "default": _env("B24_PORTAL_URL"),
             "help": "portal address for OAuth (env B24_PORTAL_URL)",
         },
     ),
@@ -76,27 +139,29 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-token",
         {
+            "type": text("B24_ACCESS_TOKEN"),
             "metavar": "TOKEN",
-            "default": _env("B24_ACCESS_TOKEN"),
             "help": "OAuth access token (env B24_ACCESS_TOKEN)",
         },
     ),
     (
         "target",
         "--cassette",
-        {"metavar": "DIR", "type": Path, "help": "replay a recording offline"},
+        {"metavar": "DIR", "type": path, "help": "replay a recording offline"},
     ),
     (
         "target",
         "--record",
-        {"metavar": "DIR", "type": Path, "help": "record the live run into DIR"},
+        {"metavar": "DIR", "type": path, "help": "record the live run into DIR"},
     ),
     (
         "target",
         "--extranet-webhook",
         {
+            "type": text(),
             "metavar": "URL",
-            "help": "webhook of an extranet user or a bot, for the access-denied checks",
+            "help": "webhook of an extranet user or a bot, for the access-denied checks "
+            "(env B24_EXTRANET_WEBHOOK_URL)",
         },
     ),
     (
@@ -121,7 +186,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--timeout",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "default": 30.0,
             "help": "per-request timeout in seconds (default 30)",
         },
@@ -131,7 +196,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--ca-bundle",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "trust this CA certificate (PEM) for HTTPS, e.g. a `b24conform portal --tls` one",
         },
     ),
@@ -140,7 +205,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--max-time",
         {
             "metavar": "SECONDS",
-            "type": float,
+            "type": seconds,
             "help": "stop sending after this long; what is left is reported as not checked",
         },
     ),
@@ -174,7 +239,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "check",
         "--seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "generation seed (default 0)"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "generation seed (default 0)"},
     ),
     (
         "check",
@@ -201,7 +266,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--report-dir",
         {
             "metavar": "DIR",
-            "type": Path,
+            "type": path,
             "default": Path("reports"),
             "help": "where report.html, deviations.json and junit.xml go (default reports)",
         },
@@ -211,7 +276,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--baseline",
         {
             "metavar": "FILE",
-            "type": Path,
+            "type": path,
             "help": "a previous deviations.json or an accepted-deviations file",
         },
     ),
@@ -242,14 +307,14 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "reference",
         "--portal-seed",
-        {"metavar": "N", "type": int, "default": 0, "help": "reference company seed"},
+        {"metavar": "N", "type": seed, "default": 0, "help": "reference company seed"},
     ),
     (
         "reference",
         "--portal-departments",
         {
             "metavar": "N",
-            "type": positive,
+            "type": bounded(3, MAX_DEPARTMENTS),
             "default": 12,
             "help": "departments of the reference company (default 12)",
         },
@@ -268,13 +333,161 @@ def dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
+#: The target's variables keep the names they always had; every other option is B24_<NAME>.
+ENV_NAMES = {
+    "webhook": "B24_WEBHOOK_URL",
+    "oauth_portal": "B24_PORTAL_URL",
+    "oauth_token": "B24_ACCESS_TOKEN",
+    "extranet_webhook": "B24_EXTRANET_WEBHOOK_URL",
+}
+#: Options that carry a secret: a flag or the environment (a CI secret), never a file in a repository.
+SECRETS = ("webhook", "oauth_token", "extranet_webhook")
+TRUE, FALSE = ("1", "true", "yes", "on", "y"), ("0", "false", "no", "off", "n")
+
+
+def env_name(name: str) -> str:
+    """The environment variable of an option (`fail_on` → `B24_FAIL_ON`)."""
+    return ENV_NAMES.get(name, "B24_" + name.upper())
+
+
+class _Unset:
+    """The parsed value of an option not given (None is a value: `--rate-limit off`)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+UNSET: Any = _Unset()
+
+
+def parser_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An option's argparse/pytest keywords with no default: `resolve` applies it after the rest."""
+    return {**kwargs, "default": None if kwargs.get("action") == "append" else UNSET}
+
+
+def _given(kwargs: dict[str, Any], value: Any) -> bool:
+    return value is not UNSET and not (value is None and kwargs.get("action") == "append")
+
+
 def add_to_argparse(parser: argparse.ArgumentParser) -> None:
     groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
     for group, flag, kwargs in OPTIONS:
-        kwargs = dict(kwargs)
-        if callable(kwargs.get("default")):
-            kwargs["default"] = kwargs["default"]()
-        groups[group].add_argument(flag, **kwargs)
+        groups[group].add_argument(flag, **parser_kwargs(kwargs))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One option's value and where it came from: a flag, a variable, the file, or the default."""
+
+    value: Any
+    source: str
+
+
+def resolve(
+    given: Callable[[str], Any],
+    environ: Mapping[str, str] | None = None,
+    config: ConfigFile | bool | None = True,
+) -> dict[str, Setting]:
+    """Every option's value, by precedence flag > environment > file > default.
+
+    `given(dest)` is the parsed flag (`UNSET` or None when not given); `config=True` finds the file from the working
+    directory up. A value that does not parse, an unknown key or a secret in the file is a
+    one-line UsageError naming where the bad value came from.
+    """
+    environ = os.environ if environ is None else environ
+    if config is True:
+        config = find_config()
+    file_values = _file_values(config) if config else {}
+    settings: dict[str, Setting] = {}
+    for _, flag, kwargs in OPTIONS:
+        name = dest(flag)
+        variable = env_name(name)
+        if _given(kwargs, given(name)):
+            settings[name] = Setting(given(name), flag)
+        elif variable in environ:  # set but empty is an error, as an empty flag is
+            settings[name] = Setting(_convert(kwargs, environ[variable], variable), variable)
+        elif name in file_values:
+            assert isinstance(config, ConfigFile)
+            where = f"{config.label}: {flag[2:]}"
+            value = _convert(kwargs, file_values[name], where, base=config.path.parent)
+            settings[name] = Setting(value, config.label)
+        else:
+            default = kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
+            settings[name] = Setting(default, "default")
+    return settings
+
+
+def apply_settings(namespace: Any, prefix: str = "") -> dict[str, Setting]:
+    """Resolve the options parsed into `namespace` (argparse's, or pytest's `config.option`)
+    and write the values back, so that everything downstream reads the effective value."""
+    settings = resolve(lambda name: getattr(namespace, prefix + name, UNSET))
+    for name, setting in settings.items():
+        setattr(namespace, prefix + name, setting.value)
+    return settings
+
+
+def _file_values(config: ConfigFile) -> dict[str, Any]:
+    known = {dest(flag) for _, flag, _ in OPTIONS}
+    values: dict[str, Any] = {}
+    for key, value in config.values.items():
+        name = key.replace("-", "_")
+        if name in SECRETS:
+            raise UsageError(
+                f"{config.label}: {key} holds a secret and is never read from a file; "
+                f"set {env_name(name)} in the environment (a CI secret) instead"
+            )
+        if name not in known:
+            raise UsageError(
+                f"{config.label}: unknown option {key!r} (keys are `b24conform run` options "
+                "without the leading --)"
+            )
+        values[name] = value
+    return values
+
+
+def _convert(kwargs: dict[str, Any], raw: Any, where: str, base: Path | None = None) -> Any:
+    """A value from the environment (text) or the file (TOML) checked as its flag's would be."""
+    try:
+        if kwargs.get("action") == "store_true":
+            return _boolean(raw)
+        if kwargs.get("action") == "append":
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return [str(item).strip() for item in items if str(item).strip()]
+        listed = isinstance(raw, list) and kwargs.get("metavar") == "LIST"
+        if isinstance(raw, (bool, dict, list)) and not listed:
+            raise ValueError(f"not a valid value: {raw!r}")
+        text = ",".join(str(item) for item in raw) if listed else str(raw)
+        convert = kwargs.get("type")
+        value = convert(text) if convert else text
+        if kwargs.get("choices") and value not in kwargs["choices"]:
+            raise ValueError(f"{text!r} is not one of {', '.join(kwargs['choices'])}")
+        if isinstance(value, Path) and base is not None:
+            value = base / value
+        return value
+    except (argparse.ArgumentTypeError, ValueError, TypeError, UsageError) as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise ValueError(f"not a yes/no value: {raw!r}")
+
+
+def masked(name: str, value: Any) -> str:
+    """A setting as `b24conform config` shows it: secrets hidden, the rest as given."""
+    if value is None:
+        return "off" if name == "rate_limit" else "-"
+    if name == "oauth_token":
+        return "****"
+    if name in SECRETS:
+        return re.sub(r"(/rest/[^/]+/)[^/?#]+", r"\1****", str(value))
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value) or "-"
+    return str(value)
 
 
 def to_run_options(

@@ -15,17 +15,25 @@ from b24conform.baseline import failing
 from b24conform.checks import applicable_checks
 from b24conform.engine import Outcome, run
 from b24conform.errors import B24ConformError
-from b24conform.options import OPTIONS, dest, to_run_options
+from b24conform.options import OPTIONS, apply_settings, dest, parser_kwargs, to_run_options
 from b24conform.spec import load_spec
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("b24conform", "b24conform: Bitrix24 REST conformance suite")
     for _, flag, kwargs in OPTIONS:
-        kwargs = dict(kwargs)
-        if callable(kwargs.get("default")):
-            kwargs["default"] = kwargs["default"]()
-        group.addoption("--b24-" + flag[2:], dest="b24_" + dest(flag), **kwargs)
+        group.addoption("--b24-" + flag[2:], dest="b24_" + dest(flag), **parser_kwargs(kwargs))
+
+
+def _resolved(config: pytest.Config) -> pytest.Config:
+    """The options with the environment, the configuration file and the defaults applied (once)."""
+    if not getattr(config, "_b24_resolved", False):
+        try:
+            apply_settings(config.option, prefix="b24_")
+        except B24ConformError as exc:
+            raise pytest.UsageError(f"b24conform: {exc}") from None
+        config._b24_resolved = True  # type: ignore[attr-defined]
+    return config
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -33,7 +41,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "b24_check" in metafunc.fixturenames:
         method = getattr(metafunc.module, "METHOD", None)
         try:
-            spec = load_spec(metafunc.config.getoption("b24_docs"))
+            spec = load_spec(_resolved(metafunc.config).getoption("b24_docs"))
         except B24ConformError as exc:
             raise pytest.UsageError(f"b24conform: {exc}") from None
         names = sorted(applicable_checks(spec, method)) if method in spec.methods else []
@@ -43,7 +51,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def b24_outcome(request: pytest.FixtureRequest) -> Outcome:
     """Run the suite once against the target the `--b24-*` options name; write the reports."""
-    config = request.config
+    config = _resolved(request.config)
     try:
         options = to_run_options(lambda name: config.getoption("b24_" + name))
         outcome = run(options)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from b24conform.errors import UsageError
 from b24conform.transport import Client, Credentials, RateLimit, parse_oauth, parse_webhook
 from b24conform.transport.client import RetryPolicy
+from b24conform.transport.tls import check_ca_bundle
 
 Mode = Literal["live", "replay", "reference"]
 
@@ -88,6 +89,12 @@ def _open(options: TargetOptions) -> Target:
     if options.record and options.cassette:
         raise UsageError(
             "--record and --cassette exclude each other: record a live run, or replay one"
+        )
+    if options.ca_bundle:
+        check_ca_bundle(options.ca_bundle)
+    if options.extranet_webhook and not (options.webhook or options.oauth_portal):
+        raise UsageError(
+            "--extranet-webhook needs a live target (--webhook or --oauth-portal) on its portal"
         )
     target = _open_source(options)
     if options.record:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
+from vcr.cassette import Cassette
 from vcr.request import Request
 
-from b24conform.cassettes import CASSETTE, CORPUS, META
-from b24conform.cassettes.matching import bitrix_matcher
+from b24conform.cassettes import CASSETTE, CORPUS, META, _vcr, matching
+from b24conform.cassettes.matching import IndexedCassette, bitrix_matcher, params_of
 from b24conform.cassettes.scrub import Scrubber
 from b24conform.engine import RunOptions, run
 from b24conform.errors import TargetUnavailable, UsageError
 from b24conform.portal import ReferencePortal
 from b24conform.spec import load_spec
 from b24conform.targets import TargetOptions
+from b24conform.transport import encode_query
 
 FAULTS = ("missing_full_name", "color_without_hash", "json_string_id_refused")
 
@@ -217,3 +220,54 @@ def test_an_oauth_run_records_and_replays_without_its_token(tmp_path):
     replay = run_on(TargetOptions(cassette=folder)).document
     assert [d["id"] for d in replay["deviations"]] == [d["id"] for d in live["deviations"]]
     assert replay["summary"]["cases"] == live["summary"]["cases"]
+
+
+# -- the index ----------------------------------------------------------------------------------
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "cassettes" / "reference"
+
+
+def load_reference(cassette_class):
+    config = _vcr("none", None).get_merged_config(
+        path=str(SHIPPED / CASSETTE), allow_playback_repeats=True
+    )
+    for name in ("path_transformer", "func_path_generator", "record_on_exception"):
+        config.pop(name, None)
+    return cassette_class.load(**config)
+
+
+def reencoded(recorded: Request) -> Request:
+    """The same call, sent as a form body instead of JSON (or the other way round)."""
+    params = params_of(recorded)
+    if "json" in str(recorded.headers):
+        return request(encode_query(params), "application/x-www-form-urlencoded", recorded.uri)
+    return request(json.dumps(params), "application/json", recorded.uri)
+
+
+def test_the_index_finds_exactly_what_vcrpys_matching_finds(monkeypatch):
+    indexed, plain = load_reference(IndexedCassette), load_reference(Cassette)
+    sample = [r for r, _ in plain.data][::6]  # vcrpy's own matching is slow: a sample
+    asked = sample + [reencoded(r) for r in sample if r.body]
+    asked.append(request(json.dumps({"ID": [999999]}), "application/json"))
+    for wanted in asked:
+        assert list(indexed._responses(wanted)) == list(plain._responses(wanted))
+    assert len(plain.data) >= 60
+
+
+def test_a_look_up_costs_one_key_whatever_the_cassettes_size(monkeypatch):
+    """No look-up compares the request with every recorded one: the replay stays linear."""
+    cassette = load_reference(IndexedCassette)
+    requests_ = [r for r, _ in cassette.data]
+    calls = []
+    counted = matching.key
+
+    def counting(request):
+        calls.append(request)
+        return counted(request)
+
+    monkeypatch.setattr(matching, "key", counting)
+    for wanted in requests_:
+        assert cassette.play_response(wanted) is not None
+    # one key per recorded request (the index, built once) and one per look-up
+    assert len(calls) <= 2 * len(requests_)

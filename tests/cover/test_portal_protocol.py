@@ -180,6 +180,7 @@ def test_oauth_paths(portal, http):
         ("no-token", 401, "NO_AUTH_FOUND"),
         ("expired", 401, "expired_token"),
         ("noscope", 403, "insufficient_scope"),
+        ("nodepartment", 403, "insufficient_scope"),
     ],
 )
 def test_auth_errors(portal, http, how, status, code):
@@ -191,6 +192,8 @@ def test_auth_errors(portal, http, how, status, code):
         response = http.post(
             portal.webhook_url("noscope") + "im.department.get", json={"ID": [1]}, timeout=5
         )
+    elif how == "nodepartment":
+        response = http.post(portal.webhook_url("nodepartment") + "department.get", timeout=5)
     else:
         token = {
             "wrong-token": "nope",
@@ -230,7 +233,15 @@ def test_unknown_method(call):
 
 
 def test_roles_and_describe(portal):
-    assert set(portal.roles) == {"employee", "head", "extranet", "bot", "admin", "noscope"}
+    assert set(portal.roles) == {
+        "employee",
+        "head",
+        "extranet",
+        "bot",
+        "admin",
+        "noscope",
+        "nodepartment",
+    }
     assert portal.webhook_url("admin").startswith(portal.base_url + "/rest/1/")
     text = "\n".join(portal.describe())
     for url in portal.roles.values():

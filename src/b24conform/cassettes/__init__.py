@@ -9,6 +9,7 @@ moved into place only when the run completes: a failed run never damages the cas
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
@@ -18,9 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.persisters.filesystem import (
+    CassetteDecodeError,
+    CassetteNotFoundError,
+    FilesystemPersister,
+)
 
 from b24conform import __version__
-from b24conform.cassettes.matching import bitrix_matcher, params_of
+from b24conform.cassettes.matching import IndexedCassette, bitrix_matcher, params_of
 from b24conform.cassettes.scrub import Scrubber
 from b24conform.errors import UsageError
 from b24conform.transport import Client, parse_oauth, parse_webhook
@@ -67,7 +73,45 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
     )
     recorder.register_matcher("bitrix", bitrix_matcher)
     recorder.register_serializer("compact-json", CompactJson)
+    recorder.register_persister(StrictPersister)
     return recorder
+
+
+def _use_cassette(recorder: vcr.VCR, path: Path, **options: Any) -> Any:
+    """`recorder.use_cassette(path)`, with the cassette indexed for look-ups (`IndexedCassette`)."""
+    config = functools.partial(recorder.get_merged_config, path=str(path), **options)
+    return IndexedCassette.use_arg_getter(config)
+
+
+class StrictPersister(FilesystemPersister):
+    """vcrpy's file persister, but a recording that exists and cannot be read is an error.
+
+    vcrpy treats an empty or undecodable cassette as no cassette (and logs a traceback), and lets
+    a parse error escape as a traceback; either way a replay would say "out of date" or crash.
+    """
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> Any:
+        path = Path(cassette_path)
+        folder = path.parent
+        try:
+            return super().load_cassette(cassette_path, serializer)
+        except CassetteNotFoundError:
+            if path.is_file():
+                raise UsageError(f"cassette {folder}: {path.name} is empty; re-record it") from None
+            raise
+        except CassetteDecodeError:
+            raise UsageError(f"cassette {folder}: {path.name} is not UTF-8 text") from None
+        except ValueError as exc:
+            line = getattr(exc, "lineno", None)
+            where = f" at line {line}" if line else ""
+            raise UsageError(
+                f"cassette {folder}: {path.name} is not valid JSON{where} (truncated?); re-record it"
+            ) from None
+        except (KeyError, TypeError, AttributeError):
+            raise UsageError(
+                f"cassette {folder}: {path.name} is not a vcrpy recording (no interactions list)"
+            ) from None
 
 
 class CompactJson:
@@ -90,6 +134,14 @@ def start_recording(target: Target, options: TargetOptions) -> None:
     destination = Path(options.record)
     if destination.exists() and not destination.is_dir():
         raise UsageError(f"--record {destination}: exists and is not a directory")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"--record {destination}: a part of that path is a file") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"--record {destination}: cannot create it ({reason})") from None
     credentials = target.client.credentials
     placeholders = {
         credentials.secret: MAIN_PLACEHOLDER if credentials.kind == "webhook" else TOKEN_PLACEHOLDER
@@ -100,10 +152,8 @@ def start_recording(target: Target, options: TargetOptions) -> None:
         placeholders[client.credentials.secret] = placeholder
         roles[role] = client.credentials.with_secret(placeholder).method_url("")
     recorder = _vcr("all", Scrubber(placeholders))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     staging.chmod(0o755)
-    context = recorder.use_cassette(str(staging / CASSETTE))
+    context = _use_cassette(recorder, staging / CASSETTE)
     context.__enter__()
     meta = {
         "format": FORMAT,
@@ -149,13 +199,17 @@ def _swap_into_place(staging: Path, destination: Path) -> None:
 def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """meta.json and corpus.json of a cassette directory; a broken one is a one-line UsageError."""
     folder = Path(folder)
+    if not folder.exists():
+        raise UsageError(f"cassette {folder}: no such directory")
+    if not folder.is_dir():
+        raise UsageError(f"cassette {folder}: not a directory (give the cassette's directory)")
     for name in (META, CORPUS, CASSETTE):
         if not (folder / name).is_file():
             raise UsageError(f"cassette {folder}: no {name} (not a b24conform cassette directory)")
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         corpus = json.loads((folder / CORPUS).read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise UsageError(f"cassette {folder}: unreadable ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(corpus, dict):
         raise UsageError(f"cassette {folder}: not a {FORMAT} cassette")
@@ -194,7 +248,7 @@ def open_replay(options: TargetOptions) -> Target:
     for role, url in meta.get("roles", {}).items():
         target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
     target.corpus = corpus
-    context = _vcr("none", None).use_cassette(str(folder / CASSETTE), allow_playback_repeats=True)
+    context = _use_cassette(_vcr("none", None), folder / CASSETTE, allow_playback_repeats=True)
     context.__enter__()
     target.closers.append(lambda: context.__exit__(None, None, None))
     record_hint = f"b24conform run --webhook URL --record {folder}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, load_spec
+from b24conform.spec.fields import FieldPresence
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
 FinishFunction = Callable[["CheckContext", str], Iterable[tuple[Finding, Exchange | None]]]
@@ -96,7 +97,9 @@ class CheckContext:
     spec: Spec
     state: dict[str, Any] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
+    #: method → the documented field pointers some answer had (docs coverage)
     seen_fields: dict[str, set[str]] = field(default_factory=dict)
+    _fields: dict[str, FieldPresence] = field(default_factory=dict, repr=False)
 
     def contract(self, method: str) -> MethodContract:
         return self.spec.method(method)
@@ -109,6 +112,13 @@ class CheckContext:
     def documents(self, method: str) -> bool:
         """Whether the judged revision has a contract for this method (platform probes have none)."""
         return method in self.spec.methods
+
+    def see_fields(self, contract: MethodContract, body: Any) -> None:
+        """Note which documented fields of the method's answer this body has."""
+        if contract.name not in self._fields:
+            self._fields[contract.name] = FieldPresence(contract)
+            self.seen_fields[contract.name] = self._fields[contract.name].seen
+        self._fields[contract.name].visit(body)
 
     def observe(
         self, probe: str, method: str, request: dict[str, Any], outcome: Any, doc: str
@@ -131,14 +141,3 @@ def pointer(path: Iterable[Any]) -> str:
         else:
             parts.append(str(part).replace("~", "~0").replace("/", "~1"))
     return "".join(f"/{p}" for p in parts)
-
-
-def walk_pointers(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[str]:
-    """Every generalized pointer present in a JSON value (for docs coverage)."""
-    yield pointer(prefix)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk_pointers(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk_pointers(item, (*prefix, index))

@@ -8,8 +8,9 @@ what a portal does with input the docs are silent about is observed, not judged.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from b24conform.cases import Exchange
@@ -175,7 +176,7 @@ def dates_agree(doc: DocRef | None, timing: dict[str, Any]) -> Iterator[Finding]
         return
     for unix, date in (("start", "date_start"), ("finish", "date_finish")):
         instant, text = timing.get(unix), timing.get(date)
-        parsed = _instant(text)
+        parsed = parse_instant(text)
         if _number(instant) and parsed is not None and abs(parsed - instant) > DATE_TOLERANCE:
             yield Finding(
                 kind="invariant",
@@ -188,14 +189,32 @@ def dates_agree(doc: DocRef | None, timing: dict[str, Any]) -> Iterator[Finding]
             )
 
 
-def _instant(text: Any) -> float | None:
-    if not isinstance(text, str):
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+    r"(?:(Z)|([+-])(\d{2}):?(\d{2})?)?"
+)
+
+
+def parse_instant(text: Any) -> float | None:
+    """The Unix time an ISO 8601 date with an offset names; None without an offset or not a date.
+
+    Written out rather than `datetime.fromisoformat`, which on Python 3.10 rejects forms 3.11
+    accepts (`Z`, `+0100`, `.5` seconds): the same answer must be judged the same on every
+    supported interpreter, not silently skipped on one of them.
+    """
+    match = _ISO_DATE.fullmatch(text) if isinstance(text, str) else None
+    if match is None or not (match[8] or match[9]):
         return None
+    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+    offset = timedelta(0)
+    if match[9]:
+        offset = timedelta(hours=int(match[10]), minutes=int(match[11] or 0))
+        offset = -offset if match[9] == "-" else offset
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
     except ValueError:
         return None
-    return moment.timestamp() if moment.tzinfo else None
+    return moment.timestamp() + float(f"0.{match[7] or 0}")
 
 
 def _number(value: Any) -> bool:

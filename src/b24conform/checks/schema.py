@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
-from b24conform.checks.registry import CheckContext, check, pointer, walk_pointers
+from b24conform.checks.registry import CheckContext, check, pointer
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 FORMAT_VALIDATORS = {"format", "pattern"}
 
@@ -192,8 +193,7 @@ def response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             "silent",
         )
     validator = contract.response_validator()
-    seen = ctx.seen_fields.setdefault(contract.name, set())
-    seen.update(walk_pointers(body))
+    ctx.see_fields(contract, body)
     for error in validator.iter_errors(body):
         path = list(error.absolute_path)
         if (

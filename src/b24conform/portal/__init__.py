@@ -35,8 +35,9 @@ Roles (each with its own webhook, ``portal.webhook_url(role)``, and OAuth token,
 ``portal.oauth_token(role)``): ``employee`` (an ordinary intranet user in a department of more
 than fifty people), ``head`` (a department head), ``admin`` (the head of the company, user 1),
 ``extranet`` and ``bot`` (both denied the ``im.department.*`` methods with 403 ``ACCESS_ERROR``),
-and ``noscope`` (the employee's second webhook, without the ``im`` scope: 403
-``insufficient_scope``). ``portal.oauth_token(role, expired=True)`` gives a token answered with
+``noscope`` (the employee's second webhook, without the ``im`` scope: 403
+``insufficient_scope``) and ``nodepartment`` (a third one, without the ``department`` scope, so
+``department.get`` is refused). ``portal.oauth_token(role, expired=True)`` gives a token answered with
 401 ``expired_token``. ``portal.company`` is the data served (for the project's own tests).
 
 What it chooses where the docs are silent

@@ -81,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.get("Content-Type", ""),
             body,
             self.headers.get("Authorization"),
+            method=self.command,
         )
         if wire.reset:
             self.close_connection = True
@@ -150,8 +151,11 @@ class HttpServer:
         self._server = _Server((host, port), service)
         self.ca_cert_pem: bytes | None = None
         if tls:
-            import trustme
-
+            try:
+                import trustme
+            except ImportError:
+                self._server.server_close()
+                raise ValueError("--tls needs trustme: pip install 'b24conform[tls]'") from None
             ca = trustme.CA()
             cert = ca.issue_cert("127.0.0.1", "localhost", "::1", host)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

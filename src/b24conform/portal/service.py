@@ -38,8 +38,10 @@ from .protocol import (
 )
 from .ratelimit import METHOD_COST, LeakyBucket, TimeBudget
 
-ROLES = ("employee", "head", "extranet", "bot", "admin", "noscope")
+ROLES = ("employee", "head", "extranet", "bot", "admin", "noscope", "nodepartment")
 FULL_SCOPES = frozenset({"im", "department"})
+#: the employee's second and third webhooks, each missing one scope (a common set-up mistake)
+PARTIAL_SCOPES = {"noscope": frozenset({"department"}), "nodepartment": frozenset({"im"})}
 BATCH_LIMIT = 50
 
 
@@ -72,8 +74,8 @@ class Service:
         self.tokens: dict[str, Credential] = {}
         self.expired: dict[str, Credential] = {}
         for role in ROLES:
-            user_id = company.role_users["employee" if role == "noscope" else role]
-            scopes = frozenset({"department"}) if role == "noscope" else FULL_SCOPES
+            user_id = company.role_users["employee" if role in PARTIAL_SCOPES else role]
+            scopes = PARTIAL_SCOPES.get(role, FULL_SCOPES)
             code = make_secret(seed, f"webhook/{role}", 16)
             self.webhooks[role] = Credential(role, user_id, code, scopes)
             self.tokens[role] = Credential(
@@ -128,9 +130,15 @@ class Service:
 
     # -- the pipeline -----------------------------------------------------------------------
     def handle(
-        self, path: str, query: str, content_type: str, body: bytes, authorization: str | None
+        self,
+        path: str,
+        query: str,
+        content_type: str,
+        body: bytes,
+        authorization: str | None,
+        method: str = "POST",
     ) -> Wire:
-        """Answer one HTTP request (already read off the socket)."""
+        """Answer one HTTP request (already read off the socket); the HTTP method does not matter."""
         self.requests_served = next(self._served)
         start = time.time()
         route = parse_route(path)

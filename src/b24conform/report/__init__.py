@@ -15,13 +15,26 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from b24conform.report.html import render_html
 from b24conform.report.json import ReportError, dumps, load_document
 from b24conform.report.junit import render_junit
 
-__all__ = ["ReportError", "load_document", "render_html", "render_junit", "write_reports"]
+__all__ = [
+    "ReportError",
+    "check_report_dir",
+    "load_document",
+    "render_html",
+    "render_junit",
+    "write_reports",
+]
 
 FILES = {"json": "deviations.json", "junit": "junit.xml", "html": "report.html"}
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """The HTML report (its module, and Jinja2 with it, is loaded when first used)."""
+    from b24conform.report import html
+
+    return html.render_html(document)
 
 
 def write_reports(document: dict[str, Any], report_dir: Path) -> dict[str, Path]:
@@ -49,6 +62,16 @@ def write_reports(document: dict[str, Any], report_dir: Path) -> dict[str, Path]
         _atomic_write(path, text)
         paths[key] = path
     return paths
+
+
+def check_report_dir(report_dir: Path) -> None:
+    """Refuse, before a run, a report directory that could never be written (touching nothing)."""
+    report_dir = Path(report_dir)
+    for folder in (report_dir, *report_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ReportError(f"--report-dir {report_dir}: {folder} is not a directory")
+            break
 
 
 def _why(exc: OSError) -> str:

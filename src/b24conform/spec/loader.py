@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from b24conform.errors import UsageError
 from b24conform.spec.docref import DocRef
+from b24conform.spec.validation import SchemaValidator
+
+if TYPE_CHECKING:
+    from referencing import Registry
 
 BASE_URI = "https://b24conform.invalid/schemas/{revision}/"
-FORMAT_CHECKER = FormatChecker()
 
 
 def schemas_root() -> Path:
@@ -89,10 +88,18 @@ class MethodContract:
     def has_rule(self, rule: str) -> bool:
         return any(item["name"] == rule for item in self.raw.get("rules", []))
 
-    def response_validator(self) -> Draft202012Validator:
+    def response_validator(self) -> SchemaValidator:
+        return self._response_validator
+
+    def request_validator(self) -> SchemaValidator:
+        return self._request_validator
+
+    @cached_property
+    def _response_validator(self) -> SchemaValidator:
         return self.spec.validator(self.response_schema, self.name)
 
-    def request_validator(self) -> Draft202012Validator:
+    @cached_property
+    def _request_validator(self) -> SchemaValidator:
         return self.spec.validator(self.request_schema, self.name)
 
 
@@ -109,10 +116,7 @@ class Spec:
                 self.documents[path.stem] = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise UsageError(f"schema {path}: cannot be read ({exc})") from None
-        self.registry: Registry = Registry().with_resources(
-            (doc.get("$id", self.base_uri + name + ".json"), DRAFT202012.create_resource(doc))
-            for name, doc in self.documents.items()
-        )
+        self._validators: dict[str, SchemaValidator] = {}
         self.methods = {
             name: MethodContract(name=name, revision=revision, raw=doc, spec=self)
             for name, doc in self.documents.items()
@@ -135,18 +139,49 @@ class Spec:
                 f"method {name!r} is not documented in revision {self.revision!r} (known: {known})"
             ) from None
 
-    def validator(self, schema: dict[str, Any], context: str) -> Draft202012Validator:
-        """A validator resolving `$ref`s inside this revision, with `format` really checked."""
-        anchored = {"$id": f"{self.base_uri}{context}#inline", **schema}
-        resource = Resource.from_contents(anchored, default_specification=DRAFT202012)
-        registry = self.registry.with_resource(anchored["$id"], resource)
-        return Draft202012Validator(anchored, registry=registry, format_checker=FORMAT_CHECKER)
+    def _uri(self, name: str) -> str:
+        return self.documents[name].get("$id", self.base_uri + name + ".json")
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Every schema of this revision for jsonschema, under its `$id`."""
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
+        return Registry().with_resources(
+            (self._uri(name), DRAFT202012.create_resource(doc))
+            for name, doc in self.documents.items()
+        )
+
+    @cached_property
+    def fast_registry(self) -> Any:
+        """The same schemas for jsonschema-rs."""
+        import jsonschema_rs
+
+        return jsonschema_rs.Registry(
+            [(self._uri(name), doc) for name, doc in self.documents.items()]
+        )
+
+    def validator(self, schema: dict[str, Any], context: str) -> SchemaValidator:
+        """A validator resolving `$ref`s inside this revision, with `format` really checked
+        (one per schema and context, kept for the life of the spec)."""
+        key = json.dumps([context, schema], sort_keys=True)
+        if key not in self._validators:
+            self._validators[key] = SchemaValidator(
+                schema,
+                f"{self.base_uri}{context}",
+                lambda: self.registry,
+                lambda: self.fast_registry,
+            )
+        return self._validators[key]
 
 
 @cache
 def load_spec(revision: str = "current") -> Spec:
+    known = available_revisions()
+    if revision not in known:
+        raise UsageError(
+            f"unknown docs revision {revision[:40]!a} (known: {', '.join(known) or 'none found'})"
+        )
     folder = schemas_root() / revision
-    if not folder.is_dir():
-        known = ", ".join(available_revisions()) or "none found"
-        raise UsageError(f"unknown docs revision {revision!r} (known: {known})")
     return Spec(revision, folder)

@@ -2,7 +2,9 @@
 
 It never raises for what a portal answers: timeouts, resets, HTML error pages and truncated JSON
 come back as `Response`s for the checks to judge. It raises only for the caller's own mistakes,
-and before any byte is sent: a write method (`ReadOnlyViolation`).
+and before any byte is sent: a write method (`ReadOnlyViolation`). It never follows a redirect:
+the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody named, so
+a 3xx is an answer like any other, for the checks to judge.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from b24conform.errors import UsageError
 from b24conform.transport.credentials import Credentials
 from b24conform.transport.encoding import batch_command, encode_query
 from b24conform.transport.model import NOT_JSON, Call, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
+from b24conform.transport.tls import tls_failure
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("b24conform.transport")
 
@@ -105,7 +109,11 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.max_requests = max_requests
         self.deadline = deadline
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # imported with the first client: `b24conform --help` needs none
+
+            session = requests.Session()
+        self.session = session
         # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's
         self.verify = verify
         self.sleep = sleep
@@ -172,25 +180,31 @@ class Client:
         delay = self.retry.base_delay
         while True:
             if self.max_requests is not None and self.stats.requests >= self.max_requests:
-                self.stats.refused_by_budget += 1
-                return Response(status=None, failure="request budget used up", not_sent=True)
+                return self._refused(f"request budget used up ({self.max_requests} requests)")
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                self.stats.refused_by_budget += 1
-                return Response(status=None, failure="run time limit reached", not_sent=True)
+                return self._refused("run time limit reached")
             if self.bucket:
-                self.bucket.acquire()
+                waited = self.bucket.acquire()
+                if waited >= 1:
+                    log.info(
+                        "rate limit %s: waited %.1fs before %s", self.bucket.limit, waited, method
+                    )
             attempts += 1
             self.stats.requests += 1
             response = self._once(method, params, transport)
             response.attempts = attempts
             code = _error_code(response)
             if code == TIME_BUDGET_CODE:
+                log.info(
+                    "%s: %s, the method's time budget is used up: not called again", method, code
+                )
                 self.blocked_methods.add(_method_name(method))
                 self.stats.throttled += 1
                 response.throttled = True
                 return response
             retry_after: float | None = None
             if code in THROTTLE_CODES:
+                log.info("%s throttled by the portal (%s), attempt %d", method, code, attempts)
                 self.stats.throttled += 1
                 if self.bucket:
                     self.bucket.penalize()
@@ -207,11 +221,20 @@ class Client:
                 return response
             self.stats.retries += 1
             wait = retry_after if retry_after is not None else min(delay, self.retry.max_delay)
-            log.debug("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
+            log.info("retrying %s in %.1fs (%s)", method, wait, code or response.failure)
             self.sleep(wait)
             delay *= 2
 
+    def _refused(self, reason: str) -> Response:
+        """A call not sent because a budget is spent; said once on the log."""
+        if not self.stats.refused_by_budget:
+            log.info("%s: the calls left are not sent and reported as not checked", reason)
+        self.stats.refused_by_budget += 1
+        return Response(status=None, failure=reason.split(" (")[0], not_sent=True)
+
     def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
+        import requests
+
         url = self.credentials.method_url(method)
         payload = {**params, **self.credentials.auth_params()}
         started = time.monotonic()
@@ -219,7 +242,10 @@ class Client:
             if transport == "query":
                 query = encode_query(payload)
                 http = self.session.get(
-                    f"{url}?{query}" if query else url, timeout=self.timeout, verify=self.verify
+                    f"{url}?{query}" if query else url,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
             elif transport == "form":
                 http = self.session.post(
@@ -228,6 +254,7 @@ class Client:
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             else:
                 http = self.session.post(
@@ -236,6 +263,7 @@ class Client:
                     headers={"Content-Type": "application/json", "Accept": "application/json"},
                     timeout=self.timeout,
                     verify=self.verify,
+                    allow_redirects=False,
                 )
             body = http.content
         except requests.Timeout:
@@ -243,9 +271,11 @@ class Client:
         except requests.RequestException as exc:
             reason = self.credentials.redact(f"{type(exc).__name__}: {exc}")
             log.debug("no answer from %s: %s", self.credentials.public_target, reason)
-            return Response(
-                status=None, failure=_short_failure(exc), elapsed=time.monotonic() - started
-            )
+            if isinstance(exc, requests.exceptions.SSLError):
+                failure = tls_failure(reason, *self.credentials.host_port, self.verify)
+            else:
+                failure = _short_failure(exc)
+            return Response(status=None, failure=failure, elapsed=time.monotonic() - started)
         log.debug(
             "%s %s → %s",
             transport,
@@ -363,15 +393,17 @@ def _retry_after(response: Response) -> float | None:
 
 
 def _short_failure(exc: Exception) -> str:
+    import requests
+
     text = str(exc).lower()
+    if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
+        return "timeout"
     if "reset" in text or "aborted" in text or "remotedisconnected" in text:
         return "connection reset"
     if "refused" in text:
         return "connection refused"
     if "name or service" in text or "nodename" in text or "resolve" in text:
         return "host not found"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "truncated answer"
     return type(exc).__name__

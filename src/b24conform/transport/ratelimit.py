@@ -30,9 +30,11 @@ class RateLimit:
         """`2/s:50` → RateLimit(2, 50); `off` → None."""
         if text.strip().lower() == "off":
             return None
-        match = _RATE.match(text)
-        if not match or float(match[1]) <= 0 or int(match[2]) < 1:
-            raise UsageError(f"--rate-limit must be like 2/s:50, 5/s:250 or off (got {text!r})")
+        match = _RATE.match(text) if len(text) < 40 else None
+        if not match or not 0 < float(match[1]) <= 10_000 or not 1 <= int(match[2]) <= 100_000:
+            raise UsageError(
+                f"--rate-limit must be like 2/s:50, 5/s:250 or off (got {text[:40]!a})"
+            )
         return cls(float(match[1]), int(match[2]))
 
     def __str__(self) -> str:
