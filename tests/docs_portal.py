@@ -1,8 +1,8 @@
-"""A portal made of the documentation's own example answers, served through `responses`.
+"""A portal made of the documentation's own example answers, as a `FakeTransport` handler.
 
 The docs page's examples are real answers (departments 3 and 7, users 13 and 103); a portal that
 answers exactly them is as conforming as the docs can show. Tests break one thing in it and
-expect the suite to notice. It patches `requests`, so the live (webhook, HTTPS) path is what runs.
+expect the suite to notice. A live (webhook, HTTPS) target is what runs, over this transport.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import copy
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import responses
+from urllib.parse import urlsplit
 
 from b24conform.spec import load_spec
+from b24conform.transport import FakeTransport, Request, Response, respond
 from b24conform.transport.encoding import decode_query
 
 HOST = "https://acme.bitrix24.com"
@@ -30,33 +29,22 @@ INVALID_FORMAT = json.loads(EXAMPLES[2]["text"])
 class DocsPortal:
     """Answers im.revision.get, department.get, im.department.get and batch like the docs show."""
 
-    def __init__(self, mock: responses.RequestsMock) -> None:
-        self.mock = mock
+    def __init__(self) -> None:
         self.mutate: Callable[[dict[str, Any], dict[str, Any]], None] = lambda body, params: None
         self.invalid_status = 400
-        self.requests = 0
-        mock.add_callback(responses.POST, _matcher(), callback=self._answer)
-        mock.add_callback(responses.GET, _matcher(), callback=self._answer)
+        self.transport = FakeTransport(self._answer)
 
-    def _answer(self, request) -> tuple[int, dict[str, str], str]:
-        self.requests += 1
-        path = urlsplit(request.url).path
-        method = path.rsplit("/", 1)[-1].removesuffix(".json")
-        if f"/{SECRET}/" not in path:
-            return _json(
-                401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
+    def _answer(self, request: Request) -> Response:
+        method = request.rest_method.removesuffix(".json")
+        if f"/{SECRET}/" not in urlsplit(request.url).path:
+            return respond(
+                {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}, 401
             )
-        params = dict(decode_query(urlsplit(request.url).query))
-        body = request.body or b""
-        body = body.decode() if isinstance(body, bytes) else body
-        if "json" in (request.headers.get("Content-Type") or ""):
-            params.update(json.loads(body or "{}"))
-        elif body:
-            params.update(decode_query(body))
+        params = request.params()
         if method == "batch":
-            return _json(200, self._batch(params))
+            return respond(self._batch(params))
         status, answer = self.call(method, params)
-        return _json(status, answer)
+        return respond(answer, status)
 
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "im.revision.get":
@@ -128,16 +116,3 @@ class DocsPortal:
             },
             "time": TIME,
         }
-
-
-def _matcher():
-    import re
-
-    return re.compile(re.escape(HOST) + r"/rest/.*")
-
-
-def _json(status: int, body: Any) -> tuple[int, dict[str, str], str]:
-    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body)
-
-
-__all__ = ["HOST", "SECRET", "WEBHOOK", "DocsPortal", "parse_qsl"]

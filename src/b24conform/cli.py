@@ -18,9 +18,10 @@ from typing import NoReturn, TextIO
 
 from b24conform import __version__
 from b24conform.baseline import exit_code
-from b24conform.deviations import FAIL_ON, not_checked_count, not_checked_reasons, verdict
+from b24conform.defaults import DEFAULTS, FAIL_ON
+from b24conform.deviations import not_checked_count, not_checked_reasons, verdict
 from b24conform.engine import Progress, run
-from b24conform.errors import B24ConformError
+from b24conform.errors import B24ConformError, UsageError
 from b24conform.options import (
     OPTIONS,
     add_to_argparse,
@@ -83,6 +84,16 @@ def build_parser() -> Parser:
         "--json", action="store_true", help="print the summary as one JSON object on stdout"
     )
 
+    openapi_parser = commands.add_parser(
+        "openapi", help="write the documented contract as an OpenAPI 3.1 document"
+    )
+    openapi_parser.add_argument(
+        "--docs", default="current", help="documented revision: current (default) or rev18"
+    )
+    openapi_parser.add_argument(
+        "-o", "--output", metavar="FILE", type=path, help="write to FILE (default: stdout)"
+    )
+
     config_parser = commands.add_parser(
         "config", help="show every run option, its value and where it comes from"
     )
@@ -102,7 +113,7 @@ def build_parser() -> Parser:
     diff_parser = commands.add_parser("diff", help="compare two runs' deviations.json")
     diff_parser.add_argument("old", type=Path)
     diff_parser.add_argument("new", type=Path)
-    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default="error")
+    diff_parser.add_argument("--fail-on", choices=FAIL_ON, default=DEFAULTS.fail_on)
 
     report_parser = commands.add_parser(
         "report", help="rebuild report.html and junit.xml from a log"
@@ -170,6 +181,22 @@ def json_summary(document: dict, paths: dict[str, Path], code: int) -> dict:
         "interrupted": bool(run_info.get("interrupted")),
         "reports": {key: str(file) for key, file in paths.items()},
     }
+
+
+def openapi_command(args: argparse.Namespace) -> int:
+    from b24conform.openapi import build_openapi
+    from b24conform.spec import load_spec
+
+    text = json.dumps(build_openapi(load_spec(args.docs)), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {args.output}: cannot write ({exc.strerror or exc})") from None
+    print(f"openapi: {args.output}")
+    return 0
 
 
 def config_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -307,6 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return portal_command.run(args)
         if args.command == "diff":
             return diff_command(args)
+        if args.command == "openapi":
+            return openapi_command(args)
         if args.command == "config":
             return config_command(args, sys.stdout)
         return report_command(args)

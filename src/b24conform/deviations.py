@@ -18,7 +18,6 @@ from b24conform.transport import Call
 FORMAT = "b24conform.deviations/1"
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-FAIL_ON = ("error", "warning", "info", "never")
 KINDS = (
     "status_code",
     "content_type",

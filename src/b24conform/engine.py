@@ -23,6 +23,7 @@ from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
+from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FORMAT, DeviationLog
 from b24conform.errors import TargetUnavailable
 from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
@@ -30,12 +31,7 @@ from b24conform.spec import DocRef, MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
 from b24conform.transport import Call, Client, Response
 
-DEFAULT_METHODS = (
-    "im.department.get",
-    "im.department.managers.get",
-    "im.department.employees.get",
-    "im.department.colleagues.list",
-)
+DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
 PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
@@ -57,14 +53,14 @@ class Progress:
 @dataclass
 class RunOptions:
     target: TargetOptions = field(default_factory=TargetOptions)
-    docs: str = "current"
+    docs: str = DEFAULTS.docs
     methods: tuple[str, ...] = DEFAULT_METHODS
-    max_examples: int = 200
-    seed: int = 0
+    max_examples: int = DEFAULTS.max_examples
+    seed: int = DEFAULTS.seed
     batch: bool = True
     department_ids: tuple[int, ...] | None = None
     direct_samples: int = 2
-    fail_on: str = "error"
+    fail_on: str = DEFAULTS.fail_on
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
 
@@ -87,32 +83,24 @@ def run(options: RunOptions) -> Outcome:
     clock = time.monotonic()
     with open_target(options.target) as target:
         session = Session(spec, target, options)
+        session.discover()
+        if target.corpus is not None:
+            contracts = session.load_corpus(target.corpus)
+        else:
+            for contract in contracts:
+                session.plan(contract)
+        walked = (target.corpus or {}).get("walks")
+        walks = [c for c in contracts if walked is None or c.name in walked]
         try:
-            session.discover()
-            if target.corpus is not None:
-                contracts = session.load_corpus(target.corpus)
-            else:
-                for contract in contracts:
-                    session.plan(contract)
-            walked = (target.corpus or {}).get("walks")
-            walks = [c for c in contracts if walked is None or c.name in walked]
-            try:
-                session.execute()
-                for contract in walks:
-                    session.walk_pages(contract)
-            except KeyboardInterrupt:
-                session.interrupted = True
-                session.skip_unreached(walks)
-            session.finish(contracts)
-        except Exception as exc:
-            translated = target.translate(exc)
-            if translated is None:
-                raise
-            raise translated from None
+            session.execute()
+            for contract in walks:
+                session.walk_pages(contract)
+        except KeyboardInterrupt:
+            session.interrupted = True
+            session.skip_unreached(walks)
+        session.finish(contracts)
         if not session.interrupted:
-            target.completed = True
-            if target.corpus is None:
-                target.corpus = session.corpus(contracts)
+            target.complete(session.corpus(contracts))
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
     if options.baseline is not None:

@@ -4,7 +4,9 @@ The command line takes them as `--webhook`, pytest as `--b24-webhook`; both end 
 `RunOptions`, so the suite behaves the same whichever way it is started. Every option may also
 come from a `B24_*` environment variable or the configuration file (`config.py`): a flag wins
 over the environment, the environment over the file, the file over the default (`resolve`).
-Secrets (a webhook's code, a token) are never taken from a file.
+Secrets (a webhook's code, a token) are never taken from a file. Declaring the options is cheap
+(the pytest plugin does it in every pytest run of an environment with b24conform installed): the
+engine loads only when `to_run_options` builds a run; the defaults are `defaults.DEFAULTS`.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from b24conform.baseline import Baseline
 from b24conform.config import ConfigFile, find_config
-from b24conform.deviations import FAIL_ON
-from b24conform.engine import DEFAULT_METHODS, Progress, RunOptions
+from b24conform.defaults import DEFAULTS, FAIL_ON
 from b24conform.errors import UsageError
-from b24conform.targets import TargetOptions
-from b24conform.transport import RateLimit
-from b24conform.transport.ratelimit import STANDARD_PLAN
+from b24conform.transport.ratelimit import RateLimit
+
+if TYPE_CHECKING:  # the engine loads when a run is built, not when the options are declared
+    from b24conform.engine import Progress, RunOptions
 
 MAX_SECONDS = 7 * 24 * 3600.0  # a week: more is a typo, and too big for a socket timeout
 MAX_COUNT = 10**9  # requests, examples, departments: beyond this a value is a typo, not a plan
@@ -187,8 +188,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "SECONDS",
             "type": seconds,
-            "default": 30.0,
-            "help": "per-request timeout in seconds (default 30)",
+            "default": DEFAULTS.timeout,
+            "help": f"per-request timeout in seconds (default {DEFAULTS.timeout:g})",
         },
     ),
     (
@@ -213,8 +214,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "check",
         "--docs",
         {
-            "default": "current",
-            "help": "documented revision to judge by: current (default) or rev18",
+            "default": DEFAULTS.docs,
+            "help": f"documented revision to judge by: current or rev18 (default {DEFAULTS.docs})",
         },
     ),
     (
@@ -222,7 +223,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--methods",
         {
             "metavar": "LIST",
-            "default": ",".join(DEFAULT_METHODS),
+            "default": ",".join(DEFAULTS.methods),
             "help": "comma-separated methods to check",
         },
     ),
@@ -232,14 +233,19 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "N",
             "type": positive,
-            "default": 200,
-            "help": "generated valid requests per method (default 200)",
+            "default": DEFAULTS.max_examples,
+            "help": f"generated valid requests per method (default {DEFAULTS.max_examples})",
         },
     ),
     (
         "check",
         "--seed",
-        {"metavar": "N", "type": seed, "default": 0, "help": "generation seed (default 0)"},
+        {
+            "metavar": "N",
+            "type": seed,
+            "default": DEFAULTS.seed,
+            "help": f"generation seed (default {DEFAULTS.seed})",
+        },
     ),
     (
         "check",
@@ -252,8 +258,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "RATE",
             "type": rate_limit,
-            "default": STANDARD_PLAN,
-            "help": "the portal's plan: 2/s:50 (standard, default), 5/s:250 (enterprise) or off",
+            "default": DEFAULTS.rate_limit,
+            "help": f"the portal's plan: 2/s:50 (standard), 5/s:250 (enterprise) or off (default {DEFAULTS.rate_limit or 'off'})",
         },
     ),
     (
@@ -267,8 +273,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "DIR",
             "type": path,
-            "default": Path("reports"),
-            "help": "where report.html, deviations.json and junit.xml go (default reports)",
+            "default": DEFAULTS.report_dir,
+            "help": f"where report.html, deviations.json and junit.xml go (default {DEFAULTS.report_dir})",
         },
     ),
     (
@@ -285,14 +291,17 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--fail-on",
         {
             "choices": FAIL_ON,
-            "default": "error",
-            "help": "lowest severity of a new deviation that fails the run (default error)",
+            "default": DEFAULTS.fail_on,
+            "help": f"lowest severity of a new deviation that fails the run (default {DEFAULTS.fail_on})",
         },
     ),
     (
         "reference",
         "--portal-profile",
-        {"default": "docs", "help": "reference portal profile: docs (default) or rev18"},
+        {
+            "default": DEFAULTS.portal_profile,
+            "help": f"reference portal profile: docs or rev18 (default {DEFAULTS.portal_profile})",
+        },
     ),
     (
         "reference",
@@ -307,7 +316,12 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "reference",
         "--portal-seed",
-        {"metavar": "N", "type": seed, "default": 0, "help": "reference company seed"},
+        {
+            "metavar": "N",
+            "type": seed,
+            "default": DEFAULTS.portal_seed,
+            "help": f"reference company seed (default {DEFAULTS.portal_seed})",
+        },
     ),
     (
         "reference",
@@ -315,8 +329,8 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         {
             "metavar": "N",
             "type": bounded(3, MAX_DEPARTMENTS),
-            "default": 12,
-            "help": "departments of the reference company (default 12)",
+            "default": DEFAULTS.portal_departments,
+            "help": f"departments of the reference company (default {DEFAULTS.portal_departments})",
         },
     ),
 ]
@@ -494,6 +508,10 @@ def to_run_options(
     get: Callable[[str], Any], progress: Callable[[Progress], None] | None = None
 ) -> RunOptions:
     """Build RunOptions from parsed values; `get(dest)` reads one (CLI namespace or pytest config)."""
+    from b24conform.baseline import Baseline
+    from b24conform.engine import RunOptions
+    from b24conform.targets import TargetOptions
+
     methods = tuple(m.strip() for m in (get("methods") or "").split(",") if m.strip())
     if not methods:
         raise UsageError("--methods names no method")

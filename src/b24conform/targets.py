@@ -1,23 +1,37 @@
 """Where the calls go: a live portal, a recording, or the bundled reference portal.
 
-Each target gives the engine the same thing: a `Client` for the main credentials, clients for
-the other roles it knows (an extranet user or a bot, for the access checks), a mode and a
-printable description with no secret in it.
+A `Target` says what is checked (`mode`, `description`), how to reach it (a `Client` for the main
+credentials, one per other role it knows: an extranet user, a bot) and, for a replay, the corpus
+recorded with it. What to close is `open_target`'s business: the target lives inside its `with`.
+Every target's client is built here, one way, over a transport: the network (live, reference), a
+cassette (replay, record) or a test's fake (`TargetOptions.transport`). The same rate limit,
+retries and budgets apply to all.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from b24conform.defaults import DEFAULTS
 from b24conform.errors import UsageError
-from b24conform.transport import Client, Credentials, RateLimit, parse_oauth, parse_webhook
+from b24conform.transport import (
+    Budget,
+    Client,
+    Credentials,
+    RateLimit,
+    Transport,
+    parse_oauth,
+    parse_webhook,
+)
 from b24conform.transport.client import RetryPolicy
 from b24conform.transport.tls import check_ca_bundle
+
+if TYPE_CHECKING:
+    from b24conform.portal import ReferencePortal
 
 Mode = Literal["live", "replay", "reference"]
 
@@ -31,61 +45,44 @@ class TargetOptions:
     record: Path | None = None
     extranet_webhook: str | None = None
     allow_insecure: bool = False
-    rate_limit: RateLimit | None = None
-    max_requests: int | None = None
-    timeout: float = 30.0
-    max_time: float | None = None
+    rate_limit: RateLimit | None = DEFAULTS.rate_limit
+    max_requests: int | None = DEFAULTS.max_requests
+    timeout: float = DEFAULTS.timeout
+    max_time: float | None = DEFAULTS.max_time
     ca_bundle: str | None = None
     # the bundled reference portal
-    portal_profile: str = "docs"
+    portal_profile: str = DEFAULTS.portal_profile
     portal_faults: tuple[str, ...] = ()
-    portal_seed: int = 0
-    portal_departments: int = 12
+    portal_seed: int = DEFAULTS.portal_seed
+    portal_departments: int = DEFAULTS.portal_departments
+    #: send through this transport instead of the network (tests: `FakeTransport`)
+    transport: Transport | None = None
 
 
-@dataclass
+def _ignore(corpus: dict[str, Any]) -> None:
+    """A target that records nothing has nothing to keep."""
+
+
+@dataclass(frozen=True)
 class Target:
+    """What is checked and how to reach it; valid inside `open_target`'s `with` block."""
+
     mode: Mode
-    client: Client
     description: str
-    roles: dict[str, Client] = field(default_factory=dict)
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    #: replay: the recorded corpus to send; record: the corpus sent, set by the engine at the end
+    client: Client
+    roles: Mapping[str, Client] = field(default_factory=dict)
+    #: a replay's recorded corpus: the run sends exactly these cases
     corpus: dict[str, Any] | None = None
-    #: set by the engine when the run completed (a recording is kept only then)
-    completed: bool = False
-    #: turns a target-specific exception (a cassette miss) into a one-line error, or None
-    translate: Callable[[BaseException], Exception | None] = lambda exc: None
+    #: called by the engine when the run completed, with the corpus it sent (a recording keeps it)
+    on_complete: Callable[[dict[str, Any]], None] = _ignore
 
-    def close(self) -> None:
-        for close in reversed(self.closers):
-            with contextlib.suppress(Exception):
-                close()
-
-
-def _client(credentials: Credentials, options: TargetOptions, **kw: Any) -> Client:
-    return Client(
-        credentials,
-        rate_limit=options.rate_limit,
-        timeout=options.timeout,
-        max_requests=options.max_requests,
-        deadline=time.monotonic() + options.max_time if options.max_time else None,
-        verify=options.ca_bundle or True,
-        **kw,
-    )
+    def complete(self, corpus: dict[str, Any]) -> None:
+        self.on_complete(corpus)
 
 
 @contextlib.contextmanager
 def open_target(options: TargetOptions) -> Iterator[Target]:
     """Open the target the options name (in DESIGN's order of precedence); close it after."""
-    target = _open(options)
-    try:
-        yield target
-    finally:
-        target.close()
-
-
-def _open(options: TargetOptions) -> Target:
     if options.record and options.cassette:
         raise UsageError(
             "--record and --cassette exclude each other: record a live run, or replay one"
@@ -96,46 +93,66 @@ def _open(options: TargetOptions) -> Target:
         raise UsageError(
             "--extranet-webhook needs a live target (--webhook or --oauth-portal) on its portal"
         )
-    target = _open_source(options)
-    if options.record:
-        from b24conform.cassettes import start_recording
-
-        try:
-            start_recording(target, options)
-        except BaseException:
-            target.close()
-            raise
-    return target
+    with contextlib.ExitStack() as stack:
+        yield _open(options, stack)
 
 
-def _open_source(options: TargetOptions) -> Target:
+def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
+    from b24conform.transport.http import RequestsTransport  # requests loads with a run
+
+    budget = Budget.for_run(options.max_requests, options.max_time)
+    network = options.transport or RequestsTransport(
+        timeout=options.timeout, verify=options.ca_bundle or True
+    )
+    stack.callback(network.close)
+    if options.cassette:
+        return _replay(options, network, budget, stack)
+    retry: RetryPolicy | None = None
     if options.webhook:
-        credentials = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
-        client = _client(credentials, options)
-        return _with_extranet(Target("live", client, credentials.public_target), options)
-    if options.oauth_portal or options.oauth_token:
+        main = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
+        mode: Mode = "live"
+        description = main.public_target
+        roles = _extranet(main, options)
+    elif options.oauth_portal or options.oauth_token:
         if not (options.oauth_portal and options.oauth_token):
             raise UsageError("OAuth needs both --oauth-portal URL and --oauth-token TOKEN")
-        credentials = parse_oauth(
+        main = parse_oauth(
             options.oauth_portal, options.oauth_token, allow_insecure=options.allow_insecure
         )
-        client = _client(credentials, options)
-        return _with_extranet(Target("live", client, credentials.public_target), options)
-    if options.cassette:
-        from b24conform.cassettes import open_replay
+        mode, description = "live", main.public_target
+        roles = _extranet(main, options)
+    else:
+        portal = _start_reference_portal(options, stack)
+        main = parse_webhook(portal.webhook_url("employee"))
+        mode, description = "reference", reference_name(options)
+        roles = {role: parse_webhook(portal.webhook_url(role)) for role in ("extranet", "bot")}
+        retry = RetryPolicy(base_delay=0.2)
+    transport: Transport = network
+    on_complete = _ignore
+    if options.record:
+        from b24conform import cassettes  # vcrpy loads only when a cassette is used
 
-        return open_replay(options)
-    return _reference(options)
+        recording = stack.enter_context(
+            cassettes.recording(options.record, network, main, roles, mode)
+        )
+        transport, on_complete = recording.transport, recording.complete
+    client = Client(main, transport, rate_limit=options.rate_limit, retry=retry, budget=budget)
+    return Target(
+        mode,
+        description,
+        client,
+        {role: client.with_credentials(other) for role, other in roles.items()},
+        on_complete=on_complete,
+    )
 
 
-def _with_extranet(target: Target, options: TargetOptions) -> Target:
-    target.closers.append(target.client.close)
-    if options.extranet_webhook:
-        other = parse_webhook(options.extranet_webhook, allow_insecure=options.allow_insecure)
-        if other.public_target != target.client.credentials.public_target:
-            raise UsageError("--extranet-webhook must be on the same portal as the main target")
-        target.roles["extranet"] = target.client.with_credentials(other)
-    return target
+def _extranet(main: Credentials, options: TargetOptions) -> dict[str, Credentials]:
+    if not options.extranet_webhook:
+        return {}
+    other = parse_webhook(options.extranet_webhook, allow_insecure=options.allow_insecure)
+    if other.public_target != main.public_target:
+        raise UsageError("--extranet-webhook must be on the same portal as the main target")
+    return {"extranet": other}
 
 
 def reference_name(options: TargetOptions) -> str:
@@ -149,8 +166,28 @@ def reference_name(options: TargetOptions) -> str:
     return f"reference portal ({'; '.join(details)})" if details else "reference portal"
 
 
-def _reference(options: TargetOptions) -> Target:
-    """Start the bundled reference portal on loopback and point a client at it."""
+def _replay(
+    options: TargetOptions, network: Transport, budget: Budget, stack: contextlib.ExitStack
+) -> Target:
+    """A recording answers; no rate limit (no portal to spare), the run's budget all the same."""
+    from b24conform import cassettes  # vcrpy loads only when a cassette is used
+
+    folder = Path(options.cassette)  # type: ignore[arg-type]
+    meta, corpus = cassettes.read_cassette(folder)
+    main, roles = cassettes.replay_credentials(meta)
+    transport = stack.enter_context(cassettes.replaying(folder, network))
+    client = Client(main, transport, rate_limit=None, budget=budget)
+    return Target(
+        "replay",
+        cassettes.cassette_name(folder, meta),
+        client,
+        {role: client.with_credentials(other) for role, other in roles.items()},
+        corpus=corpus,
+    )
+
+
+def _start_reference_portal(options: TargetOptions, stack: contextlib.ExitStack) -> ReferencePortal:
+    """Start the bundled reference portal on loopback, enforcing the client's own rate limit."""
     from b24conform.portal import ReferencePortal
 
     limit = options.rate_limit
@@ -165,11 +202,5 @@ def _reference(options: TargetOptions) -> Target:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     portal.start()
-    credentials = parse_webhook(portal.webhook_url("employee"))
-    client = _client(credentials, options, retry=RetryPolicy(base_delay=0.2))
-    target = Target("reference", client, reference_name(options))
-    target.closers.append(portal.stop)
-    target.closers.append(client.close)
-    for role in ("extranet", "bot"):
-        target.roles[role] = client.with_credentials(parse_webhook(portal.webhook_url(role)))
-    return target
+    stack.callback(portal.stop)
+    return portal

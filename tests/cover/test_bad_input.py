@@ -32,6 +32,9 @@ VALID = {
     ("report", "--report-dir", "negative"),
     ("report", "--report-dir", "non-utf8"),
     ("report", "--report-dir", "wrong-type"),
+    ("openapi", "-o", "negative"),  # file names
+    ("openapi", "-o", "non-utf8"),
+    ("openapi", "-o", "wrong-type"),
     ("portal", "--host", "negative"),  # resolved, not parsed: left to the resolver
     ("portal", "--host", "wrong-type"),
 }
@@ -41,6 +44,7 @@ BASE = {
     "portal": [],
     "diff": [],
     "report": [],
+    "openapi": [],
 }
 
 
@@ -72,7 +76,7 @@ def _argv(command: str, option: str, value: str, tmp_path: Path) -> list[str]:
     if command == "run":
         report = [] if option == "--report-dir" else ["--report-dir", str(tmp_path / "reports")]
         return [command, option, value, *report, *BASE[command]]
-    if command == "portal":
+    if command in ("portal", "openapi"):
         return [command, option, value]
     if command == "diff":
         other = str(log)
@@ -84,7 +88,7 @@ def _argv(command: str, option: str, value: str, tmp_path: Path) -> list[str]:
 
 def test_the_table_covers_every_subcommand_and_the_run_options():
     commands = {command for command, _ in OPTIONS}
-    assert commands == {"run", "portal", "diff", "report"}
+    assert commands == {"run", "portal", "diff", "report", "openapi"}
     flags = {option for command, option in OPTIONS if command == "run"}
     assert {"--webhook", "--timeout", "--max-time", "--ca-bundle", "--cassette"} <= flags
     assert len(CASES) > 150

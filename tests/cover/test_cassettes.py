@@ -34,7 +34,10 @@ def recorded(tmp_path_factory):
     with ReferencePortal(faults=FAULTS, seed=11) as portal:
         webhook = portal.webhook_url("employee")
         extranet = portal.webhook_url("extranet")
-        live = run_on(TargetOptions(webhook=webhook, extranet_webhook=extranet, record=folder))
+        target = TargetOptions(
+            webhook=webhook, extranet_webhook=extranet, record=folder, rate_limit=None
+        )
+        live = run_on(target)
         people = [u.fields for u in portal.company.users.values()]
     return folder, live.document, webhook, extranet, people
 
@@ -214,7 +217,9 @@ def test_an_oauth_run_records_and_replays_without_its_token(tmp_path):
     folder = tmp_path / "oauth"
     with ReferencePortal() as portal:
         token = portal.oauth_token("employee")
-        target = TargetOptions(oauth_portal=portal.base_url, oauth_token=token, record=folder)
+        target = TargetOptions(
+            oauth_portal=portal.base_url, oauth_token=token, record=folder, rate_limit=None
+        )
         live = run_on(target, methods=("im.department.get",)).document
     assert token not in "".join(p.read_text() for p in folder.iterdir())
     replay = run_on(TargetOptions(cassette=folder)).document

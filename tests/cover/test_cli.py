@@ -1,4 +1,8 @@
-"""The command line as a user meets it: exit codes, one-line errors, reports kept safe."""
+"""The command line as a user meets it: exit codes, one-line errors, reports kept safe.
+
+Most cases call `cli.main([...])` in this process (capsys reads what it prints); the first and
+last tests start real processes, as a user and a CI job do.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,48 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
+
+from b24conform.cli import main
 
 FAST = ["--max-examples", "30", "--quiet"]
 
 
-def b24(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+@dataclass
+class Result:
+    returncode: int | str | None
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def b24(capsys):
+    """`b24conform ARGS` in this process: its exit code and what it printed."""
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            code: int | str | None = main(list(args))
+        except SystemExit as exc:  # argparse's own errors and --help
+            code = exc.code
+        printed = capsys.readouterr()
+        return Result(code, printed.out, printed.err)
+
+    return invoke
+
+
+def b24_process(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "b24conform.cli", *args],
         capture_output=True,
         text=True,
-        timeout=timeout,
-        cwd=cwd,
+        timeout=300,
     )
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess, code: int, text: str) -> None:
+def assert_one_line_error(result: Result, code: int, text: str) -> None:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -32,7 +60,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int, text: 
 
 
 def test_default_run_checks_the_bundled_portal_and_writes_the_three_reports(tmp_path):
-    result = b24("run", "--report-dir", str(tmp_path), *FAST)
+    result = b24_process("run", "--report-dir", str(tmp_path), *FAST)
     assert result.returncode == 0, result.stderr
     assert {p.name for p in tmp_path.iterdir()} >= {"deviations.json", "junit.xml", "report.html"}
     document = json.loads((tmp_path / "deviations.json").read_text())
@@ -41,7 +69,7 @@ def test_default_run_checks_the_bundled_portal_and_writes_the_three_reports(tmp_
     assert f"report: {tmp_path / 'report.html'}" in result.stdout
 
 
-def test_a_fault_fails_the_run_and_fail_on_never_lets_it_pass(tmp_path):
+def test_a_fault_fails_the_run_and_fail_on_never_lets_it_pass(b24, tmp_path):
     failing = b24(
         "run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *FAST
     )
@@ -76,13 +104,13 @@ def test_a_fault_fails_the_run_and_fail_on_never_lets_it_pass(tmp_path):
         (["diff", "/nonexistent/a.json", "/nonexistent/b.json"], 2, "a.json"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args, code, text, tmp_path):
+def test_bad_input_is_one_line_and_exit_2(b24, args, code, text, tmp_path):
     assert_one_line_error(
         b24(*args, "--report-dir", str(tmp_path)) if args[0] == "run" else b24(*args), code, text
     )
 
 
-def test_an_unreachable_portal_is_exit_3(tmp_path):
+def test_an_unreachable_portal_is_exit_3(b24, tmp_path):
     result = b24(
         "run",
         "--webhook",
@@ -95,7 +123,7 @@ def test_an_unreachable_portal_is_exit_3(tmp_path):
     assert "abc" not in result.stderr
 
 
-def test_a_run_that_cannot_start_leaves_the_previous_report_alone(tmp_path):
+def test_a_run_that_cannot_start_leaves_the_previous_report_alone(b24, tmp_path):
     for name in ("report.html", "deviations.json", "junit.xml"):
         (tmp_path / name).write_text(f"previous {name}")
     for args in (["--docs", "nope"], ["--webhook", "https://127.0.0.1:9/rest/1/abc/"]):
@@ -104,7 +132,7 @@ def test_a_run_that_cannot_start_leaves_the_previous_report_alone(tmp_path):
             assert (tmp_path / name).read_text() == f"previous {name}"
 
 
-def test_diff_and_baseline_fail_only_on_what_is_new(tmp_path):
+def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     b24("run", "--report-dir", str(old), "--portal-fault", "missing_full_name", *FAST)
     b24(
@@ -136,7 +164,7 @@ def test_diff_and_baseline_fail_only_on_what_is_new(tmp_path):
     assert back.returncode == 0 and re.search(r"^fixed: [1-9]", back.stdout, re.M)
 
 
-def test_report_is_rebuilt_from_a_log(tmp_path):
+def test_report_is_rebuilt_from_a_log(b24, tmp_path):
     b24("run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *FAST)
     (tmp_path / "report.html").unlink()
     rebuilt = b24("report", str(tmp_path / "deviations.json"))
@@ -159,7 +187,7 @@ def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path)
             match = re.search(r"http://127\.0\.0\.1:\d+/rest/\d+/\S+/", line)
             url = match.group(0) if match and "employee" in line else None
         assert url, "the portal printed no employee webhook URL"
-        result = b24("run", "--webhook", url, "--report-dir", str(tmp_path), *FAST)
+        result = b24_process("run", "--webhook", url, "--report-dir", str(tmp_path), *FAST)
         assert result.returncode == 0, result.stdout + result.stderr
         document = json.loads((tmp_path / "deviations.json").read_text())
         assert document["run"]["mode"] == "live"

@@ -94,33 +94,39 @@ def _doc_with(**changes: object) -> dict:
 
 BAD_FILES = {
     "not_json": ("{not json", "invalid JSON at line 1"),
-    "array": ("[1, 2]", "top level is a list"),
-    "wrong_format": (json.dumps(_doc_with(format="junit/1")), "format is 'junit/1'"),
-    "no_format": (json.dumps({"run": {}, "deviations": []}), "no 'format' member"),
+    "array": ("[1, 2]", "top level: is a list, not an object"),
+    "wrong_format": (json.dumps(_doc_with(format="junit/1")), "format: is 'junit/1'"),
+    "no_format": (json.dumps({"run": {}, "deviations": []}), "'format' is a required property"),
     "no_run": (
         json.dumps({"format": "b24conform.deviations/1", "deviations": []}),
-        "'run' is missing",
+        "'run' is a required property",
     ),
     "no_deviations": (
         json.dumps({"format": "b24conform.deviations/1", "run": {}}),
-        "no 'deviations' member",
+        "'deviations' is a required property",
     ),
-    "deviations_not_list": (json.dumps(_doc_with(deviations={})), "'deviations' is an object"),
+    "deviations_not_list": (
+        json.dumps(_doc_with(deviations={})),
+        "deviations: is an object, not a list",
+    ),
     "deviation_lacks_keys": (
         json.dumps(_doc_with(deviations=[{"id": "x", "method": "m"}])),
-        "deviations[0] lacks check, kind, severity, location, message",
+        "deviations[0]: 'check' is a required property",
     ),
     "bad_severity": (
         json.dumps(
             _doc_with(deviations=[dict(sample_document()["deviations"][0], severity="fatal")])
         ),
-        "unknown severity 'fatal'",
+        "deviations[0].severity: is 'fatal', expected 'error' or 'warning' or 'info'",
     ),
     "bad_fail_on": (
         json.dumps(_doc_with(run={"fail_on": "sometimes"})),
-        "run.fail_on is 'sometimes'",
+        "run.fail_on: is 'sometimes', expected 'error'",
     ),
-    "coverage_entry": (json.dumps(_doc_with(coverage=["x"])), "coverage[0] is a string"),
+    "coverage_entry": (
+        json.dumps(_doc_with(coverage=["x"])),
+        "coverage[0]: is a string, not an object",
+    ),
     "empty": ("", "invalid JSON"),
 }
 

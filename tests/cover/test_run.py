@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import responses
 
 from b24conform.engine import RunOptions, run
 from b24conform.targets import TargetOptions
@@ -83,16 +82,17 @@ def test_unbatched_run_finds_the_same():
     assert batched["run"]["requests"] < direct["run"]["requests"]
 
 
-# -- a live target over HTTPS: the docs' own answers, served with `responses` ---------------------
+# -- a live target over HTTPS: the docs' own answers, served by a FakeTransport --------------------
 
 
 def live_run(portal_setup=None, **kw):
     kw.setdefault("methods", ("im.department.get",))  # the docs portal serves that page's examples
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        portal = DocsPortal(mock)
-        if portal_setup:
-            portal_setup(portal)
-        outcome = run(RunOptions(target=TargetOptions(webhook=WEBHOOK, rate_limit=STANDARD), **kw))
+    portal = DocsPortal()
+    if portal_setup:
+        portal_setup(portal)
+    target = TargetOptions(webhook=WEBHOOK, rate_limit=STANDARD, transport=portal.transport)
+    outcome = run(RunOptions(target=target, **kw))
+    assert portal.transport.closed
     return outcome.document
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import subprocess
 import sys
@@ -9,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from b24conform.cli import main
 from b24conform.engine import RunOptions, run
 from b24conform.targets import TargetOptions
+from b24conform.transport import RequestsTransport
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
@@ -63,3 +67,56 @@ def test_the_docs_examples_cassette_is_up_to_date(tmp_path):
         assert (tmp_path / name).read_text() == (CASSETTES / "docs-examples" / name).read_text(), (
             f"cassettes/docs-examples/{name} is stale: run python cassettes/build_docs_examples.py"
         )
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """How many requests the cassette answered: counted below the client, at the transport."""
+    sent = []
+    send = RequestsTransport.send
+
+    def counting(self, request):
+        sent.append(request.rest_method)
+        return send(self, request)
+
+    monkeypatch.setattr(RequestsTransport, "send", counting)
+    return sent
+
+
+def test_a_replay_keeps_to_max_requests_and_says_the_budget_ran_out(
+    no_network, served, tmp_path, capsys
+):
+    reference = str(CASSETTES / "reference")
+    code = main(
+        ["run", "--cassette", reference, "--max-requests", "3", "--report-dir", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    document = json.loads((tmp_path / "deviations.json").read_text())
+    assert len(served) == 3 == document["run"]["requests"]
+    assert {entry["reason"] for entry in document["not_checked"]} == {"request budget used up"}
+    assert re.search(r"incomplete: \d+ of \d+ planned cases not checked \(request budget", err)
+    assert code == 4  # incomplete: a budget is not a deviation, and not a pass either
+
+
+def test_a_replay_keeps_to_max_time(no_network, served, monkeypatch):
+    class Clock:
+        """The client's clock: every request served takes ten seconds."""
+
+        now = 0.0
+
+        def monotonic(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr("b24conform.transport.client.time", clock)
+    send = RequestsTransport.send
+
+    def slow(self, request):
+        clock.now += 10
+        return send(self, request)
+
+    monkeypatch.setattr(RequestsTransport, "send", slow)
+    target = TargetOptions(cassette=CASSETTES / "reference", max_time=25)
+    document = run(RunOptions(target=target)).document
+    assert len(served) == 3 == document["run"]["requests"]
+    assert {entry["reason"] for entry in document["not_checked"]} == {"run time limit reached"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -22,8 +21,16 @@ from b24conform.engine import DEFAULT_METHODS, RunOptions, Session, run
 from b24conform.errors import UsageError
 from b24conform.portal import CATALOGUE
 from b24conform.spec import load_spec
-from b24conform.targets import TargetOptions, open_target
-from b24conform.transport import Call, RateLimit, Response
+from b24conform.targets import Target, TargetOptions, open_target
+from b24conform.transport import (
+    Call,
+    Client,
+    FakeTransport,
+    RateLimit,
+    Response,
+    parse_webhook,
+    respond,
+)
 
 GET = "im.department.get"
 MANAGERS = "im.department.managers.get"
@@ -266,36 +273,27 @@ def test_the_walk_ends_when_next_stops_moving():
     assert located == {("invariant", "/next")}
 
 
-class EndlessClient:
+def endless(request):
     """A portal that always has another page: fresh users and next = OFFSET + LIMIT, forever."""
-
-    def __init__(self):
-        self.calls = 0
-        self.stats = SimpleNamespace(requests=0)
-
-    def call(self, call):
-        self.calls += 1
-        offset, limit = call.params.get("OFFSET", 0), call.params["LIMIT"]
-        body = {
-            "result": list(range(offset + 1, offset + limit + 1)),
-            "next": offset + limit,
-            "total": 45,
-            "time": TIME,
-        }
-        return Response(200, {"Content-Type": "application/json"}, json.dumps(body).encode(), body)
-
-    def reproduce(self, call):
-        return "curl …"
+    params = request.params()
+    offset, limit = params.get("OFFSET", 0), params["LIMIT"]
+    body = {
+        "result": list(range(offset + 1, offset + limit + 1)),
+        "next": offset + limit,
+        "total": 45,
+        "time": TIME,
+    }
+    return respond(body)
 
 
 def test_the_walk_ends_when_a_portal_keeps_sending_next():
-    client = EndlessClient()
-    target = SimpleNamespace(client=client, roles={}, description="endless")
-    session = Session(SPEC, target, RunOptions())
+    transport = FakeTransport(endless)
+    client = Client(parse_webhook("https://endless.example/rest/1/c0de/"), transport)
+    session = Session(SPEC, Target("live", "endless", client), RunOptions())
     contract = SPEC.method(COLLEAGUES)
     session.walk_pages(contract)
     limit = contract.raw["paging"]["walk_limit"]
-    assert client.calls == -(-45 // limit) + 2
+    assert len(transport.requests) == -(-45 // limit) + 2
     session.finish([contract])
     located = {(d.finding.kind, d.finding.location) for d in session.log.entries.values()}
     assert ("invariant", "/next") in located  # next on the pages past total, and the walk's end

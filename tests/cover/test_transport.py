@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,14 +11,18 @@ import responses
 
 from b24conform.errors import UsageError
 from b24conform.transport import (
+    Budget,
     Call,
     Client,
+    FakeTransport,
     RateLimit,
     ReadOnlyViolation,
+    RequestsTransport,
     canonical_params,
     encode_query,
     parse_oauth,
     parse_webhook,
+    respond,
 )
 from b24conform.transport.client import RetryPolicy, curl_line
 from b24conform.transport.encoding import canonical_text, decode_query
@@ -29,10 +34,15 @@ METHOD_URL = f"https://acme.bitrix24.com/rest/7/{SECRET}/im.department.get"
 SUCCESS = {"result": [], "time": {"start": 1.0, "finish": 1.5, "duration": 0.5}}
 
 
-def client(**kw) -> Client:
+def client(transport=None, **kw) -> Client:
     kw.setdefault("rate_limit", None)
     kw.setdefault("sleep", lambda s: None)
-    return Client(parse_webhook(WEBHOOK), **kw)
+    return Client(parse_webhook(WEBHOOK), transport or always(respond(SUCCESS)), **kw)
+
+
+def always(response) -> FakeTransport:
+    """A portal that gives every request the same answer (a fresh copy each time)."""
+    return FakeTransport(lambda request: dataclasses.replace(response))
 
 
 # -- credentials ----------------------------------------------------------------------------
@@ -140,109 +150,135 @@ def test_rate_limit_parses_plans_and_refuses_nonsense():
 # -- retries and failures -------------------------------------------------------------------
 
 
-@responses.activate
 def test_query_limit_exceeded_is_retried_with_backoff_and_never_surfaces():
     throttled = {"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}
-    responses.post(METHOD_URL, json=throttled, status=503)
-    responses.post(METHOD_URL, json=throttled, status=503, headers={"Retry-After": "3"})
-    responses.post(METHOD_URL, json=SUCCESS)
+    answers = iter([respond(throttled, 503), respond(throttled, 503, headers={"Retry-After": "3"})])
+    transport = FakeTransport(lambda request: next(answers, respond(SUCCESS)))
     sleeps = []
-    c = client(sleep=sleeps.append)
+    c = client(transport, sleep=sleeps.append)
     answer = c.call(Call("im.department.get", {"ID": [1]}))
     assert answer.status == 200 and answer.answered
     assert sleeps == [0.5, 3.0]
-    assert c.stats.throttled == 2 and c.stats.requests == 3
+    assert c.stats.throttled == 2 and c.stats.requests == 3 == len(transport.requests)
 
 
-@responses.activate
 def test_a_call_throttled_past_its_budget_is_marked_throttled_not_failed():
-    responses.post(
-        METHOD_URL, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""}, status=503
+    transport = always(respond({"error": "QUERY_LIMIT_EXCEEDED", "error_description": ""}, 503))
+    answer = client(transport, retry=RetryPolicy(attempts=3)).call(
+        Call("im.department.get", {"ID": [1]})
     )
-    answer = client(retry=RetryPolicy(attempts=3)).call(Call("im.department.get", {"ID": [1]}))
     assert answer.throttled and not answer.answered
-    assert len(responses.calls) == 3
+    assert len(transport.requests) == 3
 
 
-@responses.activate
 def test_operation_time_limit_stops_calls_to_that_method():
-    responses.post(
-        METHOD_URL, json={"error": "OPERATION_TIME_LIMIT", "error_description": ""}, status=429
-    )
-    c = client()
+    transport = always(respond({"error": "OPERATION_TIME_LIMIT", "error_description": ""}, 429))
+    c = client(transport)
     assert c.call(Call("im.department.get", {"ID": [1]})).throttled
     assert c.call(Call("im.department.get", {"ID": [2]})).throttled
-    assert len(responses.calls) == 1
+    assert len(transport.requests) == 1
 
 
 @responses.activate
 def test_network_errors_become_failures_without_the_secret():
     responses.post(METHOD_URL, body=requests.ConnectionError(f"reset by peer at {METHOD_URL}"))
-    answer = client().call(Call("im.department.get", {"ID": [1]}))
-    assert answer.failure and SECRET not in answer.failure
+    answer = client(RequestsTransport()).call(Call("im.department.get", {"ID": [1]}))
+    assert answer.failure == "connection reset" and SECRET not in answer.failure
     assert not answer.answered
 
 
 @responses.activate
+def test_the_requests_transport_sends_each_encoding_as_the_portal_reads_it():
+    responses.post(METHOD_URL, json=SUCCESS)
+    responses.get(METHOD_URL, json=SUCCESS)
+    c = client(RequestsTransport())
+    for transport in ("json", "form", "query"):
+        answer = c.call(Call("im.department.get", {"ID": [3, 7]}, transport))
+        assert answer.status == 200 and answer.json == SUCCESS
+    sent = [call.request for call in responses.calls]
+    assert [r.method for r in sent] == ["POST", "POST", "GET"]
+    assert json.loads(sent[0].body) == {"ID": [3, 7]}
+    assert decode_query(sent[1].body.decode()) == {"ID": ["3", "7"]}
+    assert sent[2].url.endswith("im.department.get?ID%5B%5D=3&ID%5B%5D=7")
+
+
 def test_an_html_error_page_is_an_answer_for_the_checks_not_an_exception():
-    responses.post(
-        METHOD_URL, body="<html>502 Bad Gateway</html>", status=502, content_type="text/html"
-    )
-    answer = client().call(Call("im.department.get", {"ID": [1]}))
+    transport = always(respond(raw=b"<html>502 Bad Gateway</html>", status=502))
+    answer = client(transport).call(Call("im.department.get", {"ID": [1]}))
     assert answer.status == 502 and not answer.is_json and answer.answered
 
 
-@responses.activate
 def test_request_budget_is_never_exceeded():
-    responses.post(METHOD_URL, json=SUCCESS)
-    c = client(max_requests=2)
+    transport = always(respond(SUCCESS))
+    c = client(transport, budget=Budget(max_requests=2))
     answers = [c.call(Call("im.department.get", {"ID": [i]})) for i in range(5)]
-    assert len(responses.calls) == 2
+    assert len(transport.requests) == 2
     assert [a.failure for a in answers[2:]] == ["request budget used up"] * 3
+    assert all(a.not_sent for a in answers[2:])
+
+
+def test_the_budget_is_shared_by_every_role_of_a_run():
+    transport = always(respond(SUCCESS))
+    main = client(transport, budget=Budget(max_requests=2))
+    other = main.with_credentials(parse_webhook(WEBHOOK.replace("/7/", "/9/")))
+    main.call(Call("im.department.get", {"ID": [1]}))
+    other.call(Call("im.department.get", {"ID": [1]}))
+    assert other.call(Call("im.department.get", {"ID": [1]})).not_sent
+    assert main.call(Call("im.department.get", {"ID": [1]})).not_sent
+    assert len(transport.requests) == 2
+
+
+def test_the_time_limit_stops_sending():
+    transport = always(respond(SUCCESS))
+    answer = client(transport, budget=Budget.for_run(None, 0)).call(Call("im.revision.get"))
+    assert answer.failure == "run time limit reached" and answer.not_sent
+    assert transport.requests == []
 
 
 # -- the read-only guard --------------------------------------------------------------------
 
 
-@responses.activate
 @pytest.mark.parametrize(
     "method", ["user.update", "im.message.add", "department.delete", "im.department.get.x"]
 )
 def test_write_methods_are_refused_before_any_byte_is_sent(method):
-    c = client()
+    transport = always(respond(SUCCESS))
+    c = client(transport)
     with pytest.raises(ReadOnlyViolation):
         c.call(Call(method, {"ID": 1}))
     with pytest.raises(ReadOnlyViolation):
         c.batch([Call("im.department.get", {"ID": [1]}), Call(method, {})])
-    assert len(responses.calls) == 0
+    assert transport.requests == []
 
 
 # -- batch ----------------------------------------------------------------------------------
 
 
-@responses.activate
 def test_batch_packs_50_commands_a_request_and_splits_the_answers():
     def answer(request):
-        commands = json.loads(request.body)["cmd"]
+        assert request.rest_method == "batch"
+        commands = request.params()["cmd"]
         assert len(commands) <= 50
         for command in commands.values():
             assert command.startswith("im.department.get?ID[]=")
         keys = list(commands)
-        body = {
-            "result": {
-                "result": {k: [{"id": 1}] for k in keys[1:]},
-                "result_error": {keys[0]: {"error": "INVALID_FORMAT", "error_description": "x"}},
-                "result_total": [],
-                "result_next": [],
-                "result_time": {k: {"start": 1, "finish": 2, "duration": 1} for k in keys},
-            },
-            "time": {},
-        }
-        return 200, {}, json.dumps(body)
+        return respond(
+            {
+                "result": {
+                    "result": {k: [{"id": 1}] for k in keys[1:]},
+                    "result_error": {
+                        keys[0]: {"error": "INVALID_FORMAT", "error_description": "x"}
+                    },
+                    "result_total": [],
+                    "result_next": [],
+                    "result_time": {k: {"start": 1, "finish": 2, "duration": 1} for k in keys},
+                },
+                "time": {},
+            }
+        )
 
-    responses.add_callback(responses.POST, WEBHOOK + "batch", callback=answer)
     calls = [Call("im.department.get", {"ID": [i]}) for i in range(1, 76)]
-    answers, raw = client().batch(calls)
+    answers, raw = client(FakeTransport(answer)).batch(calls)
     assert len(raw) == 2 and len(answers) == 75
     assert answers[0].json["error"] == "INVALID_FORMAT"
     assert answers[1].json == {

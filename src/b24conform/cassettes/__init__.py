@@ -5,6 +5,11 @@ A cassette directory holds `cassette.json` (vcrpy, JSON serializer: the scrubbed
 whatever Hypothesis version is installed) and `meta.json` (where and when it was recorded, the
 placeholder credentials a replay uses). A recording is written to a temporary directory and
 moved into place only when the run completes: a failed run never damages the cassette a team had.
+
+Both are a `CassetteTransport` over the network transport, for the lifetime of a `with` block
+(`replaying`, `recording`): the client above it applies the same rate limit, retries and budgets
+as on any other target. vcrpy patches the HTTP stack for that block, so only network transports
+(`RequestsTransport`) are recorded or replayed.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import functools
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
@@ -29,15 +36,23 @@ from b24conform import __version__
 from b24conform.cassettes.matching import IndexedCassette, bitrix_matcher, params_of
 from b24conform.cassettes.scrub import Scrubber
 from b24conform.errors import UsageError
-from b24conform.transport import Client, parse_oauth, parse_webhook
-
-if TYPE_CHECKING:
-    from b24conform.targets import Target, TargetOptions
+from b24conform.transport import (
+    Credentials,
+    Request,
+    Response,
+    Transport,
+    parse_oauth,
+    parse_webhook,
+)
 
 FORMAT = "b24conform.cassette/1"
 CASSETTE, CORPUS, META = "cassette.json", "corpus.json", "meta.json"
 MAIN_PLACEHOLDER = "WEBHOOK_CODE"
 TOKEN_PLACEHOLDER = "ACCESS_TOKEN"
+
+
+class CassetteOutOfDate(UsageError):
+    """A replay sent a request the cassette has no answer for."""
 
 
 def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
@@ -49,9 +64,6 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
                 text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
                 text = scrubber.text(text)
                 request.body = text.encode() if isinstance(body, bytes) else text
-        for name in list(request.headers):
-            if name.lower() in ("authorization", "cookie"):
-                del request.headers[name]
         return request
 
     def before_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +80,10 @@ def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
         record_mode=mode,
         match_on=["method", "bitrix"],
         decode_compressed_response=True,
+        filter_headers=["authorization", "cookie"],
         before_record_request=before_request,
         before_record_response=before_response,
+        record_on_exception=False,
     )
     recorder.register_matcher("bitrix", bitrix_matcher)
     recorder.register_serializer("compact-json", CompactJson)
@@ -126,74 +140,75 @@ class CompactJson:
         return json.loads(text)
 
 
-# -- recording ----------------------------------------------------------------------------------
+class CassetteTransport:
+    """The transport of a replay or a recording: the inner transport, inside vcrpy's cassette.
 
+    On a replay, a request the cassette lacks is a `CassetteOutOfDate` naming the call and the
+    command that re-records it.
+    """
 
-def start_recording(target: Target, options: TargetOptions) -> None:
-    """Record everything the target's clients send from now on; commit it when the run completes."""
-    destination = Path(options.record)
-    if destination.exists() and not destination.is_dir():
-        raise UsageError(f"--record {destination}: exists and is not a directory")
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    except (FileExistsError, NotADirectoryError):
-        raise UsageError(f"--record {destination}: a part of that path is a file") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"--record {destination}: cannot create it ({reason})") from None
-    credentials = target.client.credentials
-    placeholders = {
-        credentials.secret: MAIN_PLACEHOLDER if credentials.kind == "webhook" else TOKEN_PLACEHOLDER
-    }
-    roles: dict[str, str] = {}
-    for role, client in target.roles.items():
-        placeholder = f"{role.upper()}_CODE"
-        placeholders[client.credentials.secret] = placeholder
-        roles[role] = client.credentials.with_secret(placeholder).method_url("")
-    recorder = _vcr("all", Scrubber(placeholders))
-    staging.chmod(0o755)
-    context = _use_cassette(recorder, staging / CASSETTE)
-    context.__enter__()
-    meta = {
-        "format": FORMAT,
-        "tool": {"name": "b24conform", "version": __version__},
-        "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "source": target.mode,
-        "target": credentials.public_target,
-        "kind": credentials.kind,
-        "endpoint": credentials.with_secret(placeholders[credentials.secret]).method_url(""),
-        "roles": roles,
-    }
+    def __init__(self, inner: Transport, folder: Path) -> None:
+        self.inner = inner
+        self.folder = folder
 
-    def finish() -> None:
-        context.__exit__(None, None, None)
-        if not target.completed or target.corpus is None:
-            shutil.rmtree(staging, ignore_errors=True)
-            return
-        (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
-        (staging / CORPUS).write_text(
-            json.dumps(target.corpus, indent=1, ensure_ascii=False) + "\n"
+    def send(self, request: Request) -> Response:
+        try:
+            return self.inner.send(request)
+        except CannotOverwriteExistingCassetteException as exc:
+            raise self._out_of_date(getattr(exc, "failed_request", None)) from None
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def _out_of_date(self, request: Any) -> CassetteOutOfDate:
+        what = ""
+        if request is not None:
+            method = request.uri.rsplit("/", 1)[-1].split("?")[0]
+            what = f" for {method} {json.dumps(params_of(request), sort_keys=True)[:120]}"
+        return CassetteOutOfDate(
+            f"cassette {self.folder} is out of date: no recorded answer{what}; "
+            f"re-record with: b24conform run --webhook URL --record {self.folder}"
         )
-        _swap_into_place(staging, destination)
-
-    target.closers.insert(0, finish)
-
-
-def _swap_into_place(staging: Path, destination: Path) -> None:
-    """Replace the old cassette by the new one; the old one survives any failure before the swap."""
-    if destination.exists():
-        retired = destination.with_name(f".{destination.name}.old")
-        shutil.rmtree(retired, ignore_errors=True)
-        destination.rename(retired)
-        staging.rename(destination)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(destination)
 
 
 # -- replay -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def replaying(folder: Path, inner: Transport) -> Iterator[CassetteTransport]:
+    """Answer every request of the block from the cassette in `folder`; nothing reaches a network."""
+    with _use_cassette(_vcr("none", None), folder / CASSETTE, allow_playback_repeats=True):
+        yield CassetteTransport(inner, folder)
+
+
+def replay_credentials(meta: dict[str, Any]) -> tuple[Credentials, dict[str, Credentials]]:
+    """The placeholder credentials a recording was made with: the main ones, and each role's."""
+    if meta.get("kind") == "oauth":
+        main = parse_oauth(
+            meta["endpoint"].rsplit("/rest/", 1)[0], TOKEN_PLACEHOLDER, allow_insecure=True
+        )
+    else:
+        main = parse_webhook(meta["endpoint"], allow_insecure=True)
+    roles = {
+        role: parse_webhook(url, allow_insecure=True) for role, url in meta.get("roles", {}).items()
+    }
+    return main, roles
+
+
+def cassette_name(folder: Path, meta: dict[str, Any]) -> str:
+    """A replay's target, named by the cassette (as the user gave it) and where it came from.
+
+    The recorded host is kept only for a live recording: the reference portal's loopback port of
+    the day it was recorded means nothing to a reader.
+    """
+    source = meta.get("source")
+    if source == "reference":
+        origin = "recorded from the reference portal"
+    elif source == "docs-examples":
+        origin = "the documentation's example answers"
+    else:
+        origin = f"recorded from {meta.get('target') or 'an unnamed portal'}"
+    return f"cassette {folder} ({origin})"
 
 
 def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -216,54 +231,85 @@ def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return meta, corpus
 
 
-def cassette_name(folder: Path, meta: dict[str, Any]) -> str:
-    """A replay's target, named by the cassette (as the user gave it) and where it came from.
+# -- recording ----------------------------------------------------------------------------------
 
-    The recorded host is kept only for a live recording: the reference portal's loopback port of
-    the day it was recorded means nothing to a reader.
+
+class Recording:
+    """A cassette being written; `complete(corpus)` keeps it when the block ends without error."""
+
+    def __init__(self, transport: CassetteTransport) -> None:
+        self.transport = transport
+        self.corpus: dict[str, Any] | None = None
+
+    def complete(self, corpus: dict[str, Any]) -> None:
+        self.corpus = corpus
+
+
+@contextmanager
+def recording(
+    destination: Path,
+    inner: Transport,
+    credentials: Credentials,
+    roles: Mapping[str, Credentials],
+    source: str,
+) -> Iterator[Recording]:
+    """Record every exchange of the block; swap the cassette into `destination` if completed.
+
+    Secrets (the main credentials' and each role's) are replaced by placeholders and personal
+    data by stable fakes before anything is written.
     """
-    source = meta.get("source")
-    if source == "reference":
-        origin = "recorded from the reference portal"
-    elif source == "docs-examples":
-        origin = "the documentation's example answers"
-    else:
-        origin = f"recorded from {meta.get('target') or 'an unnamed portal'}"
-    return f"cassette {folder} ({origin})"
-
-
-def open_replay(options: TargetOptions) -> Target:
-    from b24conform.targets import Target
-
-    folder = Path(options.cassette)
-    meta, corpus = read_cassette(folder)
-    if meta.get("kind") == "oauth":
-        credentials = parse_oauth(
-            meta["endpoint"].rsplit("/rest/", 1)[0], TOKEN_PLACEHOLDER, allow_insecure=True
-        )
-    else:
-        credentials = parse_webhook(meta["endpoint"], allow_insecure=True)
-    client = Client(credentials, rate_limit=None, timeout=options.timeout)
-    target = Target("replay", client, cassette_name(folder, meta))
-    for role, url in meta.get("roles", {}).items():
-        target.roles[role] = client.with_credentials(parse_webhook(url, allow_insecure=True))
-    target.corpus = corpus
-    context = _use_cassette(_vcr("none", None), folder / CASSETTE, allow_playback_repeats=True)
-    context.__enter__()
-    target.closers.append(lambda: context.__exit__(None, None, None))
-    record_hint = f"b24conform run --webhook URL --record {folder}"
-
-    def translate(exc: BaseException) -> Exception | None:
-        if isinstance(exc, CannotOverwriteExistingCassetteException):
-            request = getattr(exc, "failed_request", None)
-            what = ""
-            if request is not None:
-                method = request.uri.rsplit("/", 1)[-1].split("?")[0]
-                what = f" for {method} {json.dumps(params_of(request), sort_keys=True)[:120]}"
-            return UsageError(
-                f"cassette {folder} is out of date: no recorded answer{what}; re-record with: {record_hint}"
+    destination = Path(destination)
+    if destination.exists() and not destination.is_dir():
+        raise UsageError(f"--record {destination}: exists and is not a directory")
+    placeholders = {
+        credentials.secret: MAIN_PLACEHOLDER if credentials.kind == "webhook" else TOKEN_PLACEHOLDER
+    }
+    role_urls: dict[str, str] = {}
+    for role, other in roles.items():
+        placeholder = f"{role.upper()}_CODE"
+        placeholders[other.secret] = placeholder
+        role_urls[role] = other.with_secret(placeholder).method_url("")
+    meta = {
+        "format": FORMAT,
+        "tool": {"name": "b24conform", "version": __version__},
+        "recorded": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": source,
+        "target": credentials.public_target,
+        "kind": credentials.kind,
+        "endpoint": credentials.with_secret(placeholders[credentials.secret]).method_url(""),
+        "roles": role_urls,
+    }
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"--record {destination}: a part of that path is a file") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"--record {destination}: cannot create it ({reason})") from None
+    try:
+        staging.chmod(0o755)
+        handle = Recording(CassetteTransport(inner, destination))
+        with _use_cassette(_vcr("all", Scrubber(placeholders)), staging / CASSETTE):
+            yield handle
+        if handle.corpus is not None:
+            (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
+            (staging / CORPUS).write_text(
+                json.dumps(handle.corpus, indent=1, ensure_ascii=False) + "\n"
             )
-        return None
+            _swap_into_place(staging, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
-    target.translate = translate
-    return target
+
+def _swap_into_place(staging: Path, destination: Path) -> None:
+    """Replace the old cassette by the new one; the old one survives any failure before the swap."""
+    if destination.exists():
+        retired = destination.with_name(f".{destination.name}.old")
+        shutil.rmtree(retired, ignore_errors=True)
+        destination.rename(retired)
+        staging.rename(destination)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(destination)

@@ -13,6 +13,7 @@ portal's behaviour is used.
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from dataclasses import dataclass
@@ -53,8 +54,9 @@ class CassetteService:
         config = _vcr("none", None).get_merged_config(
             path=str(self.folder / CASSETTE), allow_playback_repeats=True
         )
+        accepted = inspect.signature(Cassette.__init__).parameters  # the rest is for use_cassette
         try:
-            self.cassette = Cassette.load(**config)
+            self.cassette = Cassette.load(**{k: v for k, v in config.items() if k in accepted})
         except ValueError as exc:
             raise UsageError(f"cassette {self.folder}: unreadable ({exc})") from None
         self._lock = threading.Lock()

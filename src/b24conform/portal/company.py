@@ -335,25 +335,24 @@ class _Builder:
         size = max(3, self.size)
         root = Department(1, self.name, self.name, None, 0, 500)
         deps: list[Department] = [root]
+        parents = [root]  # the departments shallow enough to get children, in creation order
         next_id = 1
         for index in range(1, size):
             next_id += rng.randint(1, 5) if index > 1 else rng.randint(2, 4)
-            if index <= 3:  # a guaranteed chain root → 1 → 2 → 3 levels deep
-                parent = deps[index - 1]
-            else:
-                candidates = [d for d in deps if d.depth < 5]
-                parent = rng.choice(candidates)
+            # a guaranteed chain root → 1 → 2 → 3 levels deep, then any shallow parent
+            parent = deps[index - 1] if index <= 3 else rng.choice(parents)
             name = self.dept_name()
-            deps.append(
-                Department(
-                    next_id,
-                    name,
-                    f"{name} / {self.name}",
-                    parent.id,
-                    parent.depth + 1,
-                    rng.choice((100, 200, 300, 500)),
-                )
+            dep = Department(
+                next_id,
+                name,
+                f"{name} / {self.name}",
+                parent.id,
+                parent.depth + 1,
+                rng.choice((100, 200, 300, 500)),
             )
+            deps.append(dep)
+            if dep.depth < 5:
+                parents.append(dep)
         by_id = {d.id: d for d in deps}
         role_users: dict[str, int] = {}
 

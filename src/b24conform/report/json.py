@@ -7,17 +7,17 @@ document, so a report can be rebuilt from a log alone.
 
 from __future__ import annotations
 
+import functools
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from b24conform.deviations import FAIL_ON, FORMAT, SEVERITY_RANK
+from b24conform.defaults import DEFAULTS, FAIL_ON
+from b24conform.deviations import SEVERITY_RANK
 from b24conform.errors import UsageError
 
-DEFAULT_FAIL_ON = "error"
-
-_REQUIRED_DEVIATION = ("id", "method", "check", "kind", "severity", "location", "message")
-_LISTS = ("deviations", "observations", "checks", "coverage", "fixed", "not_checked")
+DEFAULT_FAIL_ON = DEFAULTS.fail_on
 
 
 class ReportError(UsageError):
@@ -58,38 +58,51 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def validate(document: Any) -> str | None:
-    """Why `document` is not an outcome document, or None when it is one."""
-    if not isinstance(document, dict):
-        return f"top level is {_type(document)}, not an object"
-    fmt = document.get("format")
-    if fmt != FORMAT:
-        return f"format is {fmt!r}, expected {FORMAT!r}" if fmt else "no 'format' member"
-    if not isinstance(document.get("run"), dict):
-        return "'run' is missing or not an object"
-    if "deviations" not in document:
-        return "no 'deviations' member"
-    for name in _LISTS:
-        if name in document and not isinstance(document[name], list):
-            return f"'{name}' is {_type(document[name])}, not a list"
-    if "summary" in document and not isinstance(document["summary"], dict):
-        return "'summary' is not an object"
-    for section in ("deviations", "fixed"):
-        for i, dev in enumerate(document.get(section) or []):
-            if not isinstance(dev, dict):
-                return f"{section}[{i}] is {_type(dev)}, not an object"
-            missing = [k for k in _REQUIRED_DEVIATION if k not in dev]
-            if missing:
-                return f"{section}[{i}] lacks {', '.join(missing)}"
-            if dev["severity"] not in SEVERITY_RANK:
-                return f"{section}[{i}] has unknown severity {dev['severity']!r}"
-    for section in ("checks", "coverage", "observations", "not_checked"):
-        for i, entry in enumerate(document.get(section) or []):
-            if not isinstance(entry, dict):
-                return f"{section}[{i}] is {_type(entry)}, not an object"
-    fail_on = document["run"].get("fail_on")
-    if fail_on is not None and fail_on not in FAIL_ON:
-        return f"run.fail_on is {fail_on!r}, expected one of {', '.join(FAIL_ON)}"
-    return None
+    """Why `document` is not an outcome document (by the shipped JSON Schema), or None."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    error = best_match(Draft202012Validator(schema()).iter_errors(document))
+    if error is None:
+        return None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return f"{where.lstrip('.') or 'top level'}: {_message(error)}"
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message, without echoing a whole object or list back at the user."""
+    if error.validator == "required":
+        return error.message
+    if error.validator == "type":
+        wanted = (
+            error.validator_value
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
+        return (
+            f"is {_type(error.instance)}, not {' or '.join(_JSON_TYPES.get(t, t) for t in wanted)}"
+        )
+    if error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        return f"is {error.instance!r}, expected {' or '.join(map(repr, allowed))}"
+    return error.message[:200]
+
+
+_JSON_TYPES = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+}
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of `b24conform.deviations/1`, shipped in the package."""
+    text = resources.files("b24conform").joinpath("schemas/deviations.schema.json").read_text()
+    return json.loads(text)
 
 
 def _type(value: Any) -> str:

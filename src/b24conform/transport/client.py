@@ -1,10 +1,11 @@
-"""The HTTP client: one `requests.Session`, a shared leaky bucket, bounded retries, `batch`.
+"""The client: calls become requests on a transport, under a shared leaky bucket, bounded retries,
+the run's budget and the read-only guard; `batch` packs and splits.
 
 It never raises for what a portal answers: timeouts, resets, HTML error pages and truncated JSON
 come back as `Response`s for the checks to judge. It raises only for the caller's own mistakes,
-and before any byte is sent: a write method (`ReadOnlyViolation`). It never follows a redirect:
-the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody named, so
-a 3xx is an answer like any other, for the checks to judge.
+and before any byte is sent: a write method (`ReadOnlyViolation`). Its transports never follow a
+redirect: the webhook code (in the URL) or the `auth` parameter must not travel to a host nobody
+named, so a 3xx is an answer like any other, for the checks to judge.
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from b24conform.errors import UsageError
+from b24conform.transport.base import Transport
 from b24conform.transport.credentials import Credentials
 from b24conform.transport.encoding import batch_command, encode_query
-from b24conform.transport.model import NOT_JSON, Call, Response
+from b24conform.transport.model import NOT_JSON, Call, Request, Response
 from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
-from b24conform.transport.tls import tls_failure
-
-if TYPE_CHECKING:
-    import requests
 
 log = logging.getLogger("b24conform.transport")
 
@@ -46,6 +44,8 @@ READ_METHODS = frozenset(
 THROTTLE_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT"})
 TIME_BUDGET_CODE = "OPERATION_TIME_LIMIT"
 BATCH_LIMIT = 50
+BUDGET_USED_UP = "request budget used up"
+TIME_LIMIT_REACHED = "run time limit reached"
 
 
 class ReadOnlyViolation(UsageError):
@@ -83,39 +83,55 @@ def ensure_read_only(method: str) -> None:
         )
 
 
+@dataclass
+class Budget:
+    """What a run may spend, shared by every client of the run (every role, every target).
+
+    `deadline` is a `time.monotonic()` instant; `for_run` starts the clock when the run starts.
+    """
+
+    max_requests: int | None = None
+    deadline: float | None = None
+
+    @classmethod
+    def for_run(cls, max_requests: int | None, max_time: float | None) -> Budget:
+        return cls(max_requests, time.monotonic() + max_time if max_time is not None else None)
+
+    def refusal(self, stats: ClientStats) -> str | None:
+        """Why one more request may not be sent, or None."""
+        if self.max_requests is not None and stats.requests >= self.max_requests:
+            return BUDGET_USED_UP
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return TIME_LIMIT_REACHED
+        return None
+
+
 class Client:
-    """Sends calls to one portal under one set of credentials."""
+    """Sends calls to one portal under one set of credentials, over any `Transport`.
+
+    The one place that applies the read-only guard, the rate limit, retries and the run's budget,
+    whatever carries the bytes (the network, a cassette being replayed or recorded, a test's fake).
+    """
 
     def __init__(
         self,
         credentials: Credentials,
+        transport: Transport,
         *,
         rate_limit: RateLimit | None = STANDARD_PLAN,
         bucket: LeakyBucket | None = None,
-        timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        verify: bool | str = True,
-        max_requests: int | None = None,
-        deadline: float | None = None,
-        session: requests.Session | None = None,
+        budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         stats: ClientStats | None = None,
     ) -> None:
         self.credentials = credentials
+        self.transport = transport
         self.bucket = (
             bucket if bucket is not None else (LeakyBucket(rate_limit) if rate_limit else None)
         )
-        self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.max_requests = max_requests
-        self.deadline = deadline
-        if session is None:
-            import requests  # imported with the first client: `b24conform --help` needs none
-
-            session = requests.Session()
-        self.session = session
-        # per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a session's
-        self.verify = verify
+        self.budget = budget or Budget()
         self.sleep = sleep
         self.stats = stats if stats is not None else ClientStats()
         self.blocked_methods: set[str] = set()
@@ -124,16 +140,13 @@ class Client:
         return f"Client({self.credentials.public_target})"
 
     def with_credentials(self, credentials: Credentials) -> Client:
-        """Another user on the same portal, sharing this client's bucket, budget and stats."""
+        """Another user on the same portal, sharing this client's transport, bucket, budget, stats."""
         clone = Client(
             credentials,
+            self.transport,
             bucket=self.bucket,
-            timeout=self.timeout,
             retry=self.retry,
-            verify=self.verify,
-            max_requests=self.max_requests,
-            deadline=self.deadline,
-            session=self.session,
+            budget=self.budget,
             sleep=self.sleep,
             stats=self.stats,
         )
@@ -141,7 +154,7 @@ class Client:
         return clone
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     # -- single calls -------------------------------------------------------------------------
 
@@ -179,10 +192,9 @@ class Client:
         failures = 0
         delay = self.retry.base_delay
         while True:
-            if self.max_requests is not None and self.stats.requests >= self.max_requests:
-                return self._refused(f"request budget used up ({self.max_requests} requests)")
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                return self._refused("run time limit reached")
+            refusal = self.budget.refusal(self.stats)
+            if refusal:
+                return self._refused(refusal)
             if self.bucket:
                 waited = self.bucket.acquire()
                 if waited >= 1:
@@ -228,66 +240,45 @@ class Client:
     def _refused(self, reason: str) -> Response:
         """A call not sent because a budget is spent; said once on the log."""
         if not self.stats.refused_by_budget:
-            log.info("%s: the calls left are not sent and reported as not checked", reason)
+            detail = f" ({self.budget.max_requests} requests)" if reason == BUDGET_USED_UP else ""
+            log.info(
+                "%s%s: the calls left are not sent and reported as not checked", reason, detail
+            )
         self.stats.refused_by_budget += 1
-        return Response(status=None, failure=reason.split(" (")[0], not_sent=True)
+        return Response(status=None, failure=reason, not_sent=True)
 
     def _once(self, method: str, params: dict[str, Any], transport: str) -> Response:
-        import requests
+        request = self.request(method, params, transport)
+        started = time.monotonic()
+        response = self.transport.send(request)
+        response.elapsed = time.monotonic() - started
+        where = self.credentials.method_url(method, redacted=True)
+        if response.failure is not None:
+            log.debug("no answer from %s: %s", where, response.failure)
+            return response
+        log.debug("%s %s → %s", transport, where, response.status)
+        response.json = parse_json(response.body)
+        return response
 
+    def request(self, method: str, params: dict[str, Any], transport: str) -> Request:
+        """The HTTP request of one call: URL, auth, and the parameters in the given encoding."""
         url = self.credentials.method_url(method)
         payload = {**params, **self.credentials.auth_params()}
-        started = time.monotonic()
-        try:
-            if transport == "query":
-                query = encode_query(payload)
-                http = self.session.get(
-                    f"{url}?{query}" if query else url,
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    allow_redirects=False,
-                )
-            elif transport == "form":
-                http = self.session.post(
-                    url,
-                    data=encode_query(payload),
-                    headers={"Content-Type": "application/x-www-form-urlencoded"},
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    allow_redirects=False,
-                )
-            else:
-                http = self.session.post(
-                    url,
-                    data=json.dumps(payload),
-                    headers={"Content-Type": "application/json", "Accept": "application/json"},
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    allow_redirects=False,
-                )
-            body = http.content
-        except requests.Timeout:
-            return Response(status=None, failure="timeout", elapsed=time.monotonic() - started)
-        except requests.RequestException as exc:
-            reason = self.credentials.redact(f"{type(exc).__name__}: {exc}")
-            log.debug("no answer from %s: %s", self.credentials.public_target, reason)
-            if isinstance(exc, requests.exceptions.SSLError):
-                failure = tls_failure(reason, *self.credentials.host_port, self.verify)
-            else:
-                failure = _short_failure(exc)
-            return Response(status=None, failure=failure, elapsed=time.monotonic() - started)
-        log.debug(
-            "%s %s → %s",
-            transport,
-            self.credentials.method_url(method, redacted=True),
-            http.status_code,
-        )
-        return Response(
-            status=http.status_code,
-            headers=dict(http.headers),
-            body=body,
-            json=parse_json(body),
-            elapsed=time.monotonic() - started,
+        if transport == "query":
+            query = encode_query(payload)
+            return Request("GET", f"{url}?{query}" if query else url)
+        if transport == "form":
+            return Request(
+                "POST",
+                url,
+                {"Content-Type": "application/x-www-form-urlencoded"},
+                encode_query(payload).encode(),
+            )
+        return Request(
+            "POST",
+            url,
+            {"Content-Type": "application/json", "Accept": "application/json"},
+            json.dumps(payload).encode(),
         )
 
     # -- reproduction -------------------------------------------------------------------------
@@ -390,20 +381,3 @@ def _retry_after(response: Response) -> float | None:
         return min(float(value), 60.0) if value is not None else None
     except ValueError:
         return None
-
-
-def _short_failure(exc: Exception) -> str:
-    import requests
-
-    text = str(exc).lower()
-    if "timed out" in text:  # a body slower than the timeout: requests calls it ConnectionError
-        return "timeout"
-    if "reset" in text or "aborted" in text or "remotedisconnected" in text:
-        return "connection reset"
-    if "refused" in text:
-        return "connection refused"
-    if "name or service" in text or "nodename" in text or "resolve" in text:
-        return "host not found"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "truncated answer"
-    return type(exc).__name__

@@ -1,10 +1,13 @@
-"""What is sent (`Call`) and what came back (`Response`), in a form every layer can keep."""
+"""What is sent (`Call`, and on the wire a `Request`) and what came back (`Response`)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from b24conform.transport.encoding import decode_query
 
 Transport = Literal["json", "form", "query", "batch"]
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "<not JSON>"})()
@@ -45,6 +48,40 @@ class Call:
     def size(self) -> int:
         """How big the request is, to keep the smallest one that shows a deviation."""
         return len(json.dumps(self.params, sort_keys=True, default=str)) + len(self.method)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request as a transport sends it: what `Client` builds from a `Call`.
+
+    The URL of a webhook carries its secret, so `repr` shows only the HTTP method and the REST
+    method at the end of the path.
+    """
+
+    method: Literal["GET", "POST"]
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} …/{self.rest_method})"
+
+    @property
+    def rest_method(self) -> str:
+        """The REST method the URL names (`im.department.get`, `batch`), `.json` suffix kept."""
+        return urlsplit(self.url).path.rstrip("/").rsplit("/", 1)[-1]
+
+    def params(self) -> dict[str, Any]:
+        """The parameters as the portal reads them: the query string, then a JSON or form body."""
+        params: dict[str, Any] = decode_query(urlsplit(self.url).query)
+        if self.body:
+            text = self.body.decode("utf-8", "replace")
+            if "json" in self.headers.get("Content-Type", ""):
+                loaded = json.loads(text)
+                params.update(loaded if isinstance(loaded, dict) else {})
+            else:
+                params.update(decode_query(text))
+        return params
 
 
 @dataclass
