@@ -11,6 +11,7 @@ examples, a company of 10,000 departments):
 - peak memory (max RSS) of the live process (the portal's company lives in it too).
 
     python bench/speed.py [--repeat 5] [--parts startup,default,double,ten,departments]
+                          [--live default,ten,departments]
 
 A script, not a test: the figures depend on the machine and its load.
 """
@@ -128,16 +129,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--parts", default="startup,default,double,ten,departments")
-    parser.add_argument("--no-live", action="store_true", help="replays only")
+    parser.add_argument("--live", default="default,ten,departments", help="scenarios run live too")
     args = parser.parse_args()
-    parts = args.parts.split(",")
+    parts, live = args.parts.split(","), args.live.split(",")
     print(f"{' '.join(command())}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
     if "startup" in parts:
         startup(args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         for name in SCENARIOS:
             if name in parts:
-                scenario(name, args.repeat, Path(tmp), live=not args.no_live)
+                scenario(name, args.repeat, Path(tmp), live=name in live)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,12 +14,13 @@ CaseKind = Literal["valid", "error", "access", "auth", "unknown_method", "probe"
 
 @dataclass(frozen=True)
 class Expectation:
-    """A documented error answer: its HTTP status and code, and where each is documented."""
+    """A documented error answer: its HTTP status, code and description, where each is documented."""
 
     status: int
     error: str
     doc: DocRef
     status_doc: DocRef
+    description: str | None = None
 
     @classmethod
     def from_contract(cls, data: dict[str, Any]) -> Expectation:
@@ -27,6 +29,7 @@ class Expectation:
             error=data["error"],
             doc=DocRef.from_json(data["doc"]),
             status_doc=DocRef.from_json(data.get("status_doc", data["doc"])),
+            description=data.get("description"),
         )
 
 
@@ -89,3 +92,21 @@ class Exchange:
     case: Case
     response: Response
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def probe_outcome(case: Case, response: Response) -> dict[str, Any]:
+    """What a probe's answer is observed as: its outcome, and for an `ID` list the counts of ids
+    sent, distinct and answered (a portal answering 50 of 60, or dropping unknown, zero,
+    negative and duplicate ids without a word, shows as `dropped`)."""
+    outcome = response.outcome()
+    ids = next((v for k, v in case.call.params.items() if k.upper() == "ID"), None)
+    result = outcome.get("result")
+    if isinstance(ids, list) and isinstance(result, (list, dict)):
+        answered = len(result["keys"]) if isinstance(result, dict) else len(result)
+        outcome["ids"] = {
+            "sent": len(ids),
+            "distinct": len({json.dumps(i) for i in ids}),
+            "answered": answered,
+            "dropped": len(ids) - answered,
+        }
+    return outcome

@@ -327,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "portal" and args.cassette:
             from b24conform.cassettes.serve import serve
 
-            return serve(args.cassette, args.host, args.port, args.tls)
+            return serve(args.cassette, args.host, args.port, args.tls, args.ca_file)
         if args.command == "portal":
             from b24conform.portal import command as portal_command
 

@@ -53,7 +53,7 @@ def method_coverage(
         add(f"{error['error']} ({error['name']})", "error", *case(error["name"]), error["doc"])
     access = contract.access
     if access:
-        results = [case(f"access:{role}") for role in access["denied_for"]]
+        results = [case(name) for name in case_results if name.startswith("access:")]
         exercised = any(r[0] for r in results)
         add(access["error"], "error", exercised, any(r[1] for r in results), access["doc"])
     for rule in contract.raw.get("rules", []):

@@ -120,6 +120,8 @@ class Deviation:
     occurrences: int = 1
     size: int = 0
     baseline: str = "new"
+    #: the denied roles (webhook user ids) whose calls showed it, when it is an access finding
+    roles: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
@@ -138,12 +140,17 @@ class Deviation:
             "reproduce": self.reproduce,
             "occurrences": self.occurrences,
             "baseline": self.baseline,
+            **({"roles": self.roles} if self.roles else {}),
         }
 
 
 @dataclass
 class DeviationLog:
-    """Collects findings, merging repeats; keeps the smallest request per deviation."""
+    """Collects findings, merging repeats; keeps the most severe finding, then the smallest request.
+
+    A rule may weigh the same break differently by input (a `next` that does not advance is an
+    error for a documented LIMIT, a warning for LIMIT=0): the entry shows the worst it saw.
+    """
 
     entries: dict[str, Deviation] = field(default_factory=dict)
 
@@ -154,6 +161,7 @@ class DeviationLog:
         finding: Finding,
         call: Call | None = None,
         reproduce: str | None = None,
+        role: str | None = None,
     ) -> Deviation:
         key = deviation_id(method, check, finding.kind, finding.location)
         size = call.size() if call else 0
@@ -167,13 +175,22 @@ class DeviationLog:
                 call.to_json() if call else None,
                 reproduce,
                 size=size,
+                roles=[role] if role else [],
             )
             self.entries[key] = entry
             return entry
         existing.occurrences += 1
-        if call is not None and (existing.request is None or size < existing.size):
+        if role and role not in existing.roles:
+            existing.roles.append(role)
+        rank = SEVERITY_RANK[finding.effective_severity]
+        known = SEVERITY_RANK[existing.finding.effective_severity]
+        if rank < known or (
+            rank == known
+            and call is not None
+            and (existing.request is None or size < existing.size)
+        ):
             existing.finding = finding
-            existing.request = call.to_json()
+            existing.request = call.to_json() if call else None
             existing.reproduce = reproduce
             existing.size = size
         return existing

@@ -18,7 +18,7 @@ from typing import Any
 
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
-from b24conform.cases import Case, Exchange, Expectation
+from b24conform.cases import Case, Exchange, Expectation, probe_outcome
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.http import system_error
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
@@ -33,7 +33,7 @@ from b24conform.transport import Call, Client, Response
 
 DEFAULT_METHODS = DEFAULTS.methods
 #: Checks a raw `batch` answer gets: the platform's claims, not a method's.
-PLATFORM_CHECKS = ("answered", "content_type", "json_body", "envelope")
+PLATFORM_CHECKS = ("answered", "status_code", "content_type", "json_body", "envelope")
 UNKNOWN_METHOD = "b24conform.unknown.method"
 DISCOVERY_PAGES = 20
 #: The scope of the methods discovery calls (platform.md §6: "`im.revision.get` (scope `im`…)",
@@ -119,7 +119,8 @@ class Session:
         self.spec = spec
         self.target = target
         self.options = options
-        self.context = CheckContext(spec)
+        user = target.client.credentials.user_id
+        self.context = CheckContext(spec, caller=int(user) if user else None)
         self.log = DeviationLog()
         self.revision: dict[str, Any] | None = None
         self.department_ids: list[int] = []
@@ -208,7 +209,10 @@ class Session:
         scope = DISCOVERY_SCOPES.get(method) or (contract.raw.get("scope") if contract else None)
         named = f"the {scope!r} scope" if scope else "a scope it needs"
         if credentials != "main":
-            who, fix = f"the {credentials} webhook (--extranet-webhook)", WEBHOOK_SCOPES_AT
+            who, fix = (
+                f"the webhook of denied role {credentials} (--denied-webhook)",
+                WEBHOOK_SCOPES_AT,
+            )
         elif self.client.credentials.kind == "oauth":
             who, fix = "the OAuth token", "the application's scopes in Developer resources"
         else:
@@ -257,20 +261,18 @@ class Session:
                     credentials="wrong_code",
                 )
             )
-        access = contract.access
-        if access:
-            for role in access["denied_for"]:
-                if role in self.target.roles:
-                    self.direct.append(
-                        Case(
-                            contract.name,
-                            "access",
-                            f"access:{role}",
-                            Call(contract.name, first),
-                            expect=self._expectation("access", f"access:{role}", contract.name),
-                            credentials=role,
-                        )
+        if contract.access:  # every denied role the target knows (extranet users, bots)
+            for role in self.target.roles:
+                self.direct.append(
+                    Case(
+                        contract.name,
+                        "access",
+                        f"access:{role}",
+                        Call(contract.name, first),
+                        expect=self._expectation("access", f"access:{role}", contract.name),
+                        credentials=role,
                     )
+                )
         if not any(c.kind == "unknown_method" for c in self.direct):
             self.direct.append(
                 Case(
@@ -302,6 +304,7 @@ class Session:
                 error=access["error"],
                 doc=DocRef.from_json(access["doc"]),
                 status_doc=DocRef.from_json(access["status_doc"]),
+                description=access.get("description"),
             )
         return None
 
@@ -439,13 +442,16 @@ class Session:
             for finding in findings:
                 failed = True
                 reproduce = reproduce or self._reproduce(case)
-                self.log.add(case.method, name, finding, case.call, reproduce)
+                role = None if case.credentials in ("main", "wrong_code") else case.credentials
+                if role:  # a denied role's finding names the role (its webhook's user id)
+                    finding = dataclasses.replace(finding, message=f"as {role}: {finding.message}")
+                self.log.add(case.method, name, finding, case.call, reproduce, role)
         key = (case.method, case.name)
         if failed or self.case_results.get(key) != "failed":
             self.case_results[key] = "failed" if failed else "passed"
         if case.kind == "probe":
             self.context.observe(
-                case.name, case.method, case.call.to_json(), response.outcome(), case.doc
+                case.name, case.method, case.call.to_json(), probe_outcome(case, response), case.doc
             )
         self._report_progress()
 

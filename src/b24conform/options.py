@@ -157,12 +157,26 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "target",
+        "--denied-webhook",
+        {
+            "type": text("B24_DENIED_WEBHOOK_URLS"),
+            "metavar": "URL",
+            "action": "append",
+            "default": [],
+            "help": "webhook of a user the docs deny the methods (an extranet user, a bot), for "
+            "the access-denied checks; repeatable, one per role (env B24_DENIED_WEBHOOK_URLS, "
+            "comma-separated)",
+        },
+    ),
+    (
+        "target",
         "--extranet-webhook",
         {
             "type": text(),
             "metavar": "URL",
-            "help": "webhook of an extranet user or a bot, for the access-denied checks "
-            "(env B24_EXTRANET_WEBHOOK_URL)",
+            "action": "append",
+            "default": [],
+            "help": "the same as --denied-webhook, its older name (env B24_EXTRANET_WEBHOOK_URL)",
         },
     ),
     (
@@ -353,9 +367,10 @@ ENV_NAMES = {
     "oauth_portal": "B24_PORTAL_URL",
     "oauth_token": "B24_ACCESS_TOKEN",
     "extranet_webhook": "B24_EXTRANET_WEBHOOK_URL",
+    "denied_webhook": "B24_DENIED_WEBHOOK_URLS",
 }
 #: Options that carry a secret: a flag or the environment (a CI secret), never a file in a repository.
-SECRETS = ("webhook", "oauth_token", "extranet_webhook")
+SECRETS = ("webhook", "oauth_token", "extranet_webhook", "denied_webhook")
 TRUE, FALSE = ("1", "true", "yes", "on", "y"), ("0", "false", "no", "off", "n")
 
 
@@ -523,7 +538,7 @@ def to_run_options(
             oauth_token=get("oauth_token"),
             cassette=get("cassette"),
             record=get("record"),
-            extranet_webhook=get("extranet_webhook"),
+            denied_webhooks=(*(get("denied_webhook") or ()), *(get("extranet_webhook") or ())),
             allow_insecure=bool(get("allow_insecure")),
             rate_limit=get("rate_limit"),
             max_requests=get("max_requests"),

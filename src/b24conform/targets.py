@@ -1,7 +1,7 @@
 """Where the calls go: a live portal, a recording, or the bundled reference portal.
 
 A `Target` says what is checked (`mode`, `description`), how to reach it (a `Client` for the main
-credentials, one per other role it knows: an extranet user, a bot) and, for a replay, the corpus
+credentials, one per denied role it knows: extranet users, bots, each named by its webhook's user id) and, for a replay, the corpus
 recorded with it. What to close is `open_target`'s business: the target lives inside its `with`.
 Every target's client is built here, one way, over a transport: the network (live, reference), a
 cassette (replay, record) or a test's fake (`TargetOptions.transport`). The same rate limit,
@@ -43,7 +43,8 @@ class TargetOptions:
     oauth_token: str | None = None
     cassette: Path | None = None
     record: Path | None = None
-    extranet_webhook: str | None = None
+    #: webhooks of users the docs deny the methods (extranet users, bots): one role each
+    denied_webhooks: tuple[str, ...] = ()
     allow_insecure: bool = False
     rate_limit: RateLimit | None = DEFAULTS.rate_limit
     max_requests: int | None = DEFAULTS.max_requests
@@ -89,9 +90,10 @@ def open_target(options: TargetOptions) -> Iterator[Target]:
         )
     if options.ca_bundle:
         check_ca_bundle(options.ca_bundle)
-    if options.extranet_webhook and not (options.webhook or options.oauth_portal):
+    if options.denied_webhooks and not (options.webhook or options.oauth_portal):
         raise UsageError(
-            "--extranet-webhook needs a live target (--webhook or --oauth-portal) on its portal"
+            "--denied-webhook (--extranet-webhook) needs a live target (--webhook or "
+            "--oauth-portal) on its portal"
         )
     with contextlib.ExitStack() as stack:
         yield _open(options, stack)
@@ -112,7 +114,7 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
         main = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
         mode: Mode = "live"
         description = main.public_target
-        roles = _extranet(main, options)
+        roles = _denied(main, options)
     elif options.oauth_portal or options.oauth_token:
         if not (options.oauth_portal and options.oauth_token):
             raise UsageError("OAuth needs both --oauth-portal URL and --oauth-token TOKEN")
@@ -120,12 +122,13 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
             options.oauth_portal, options.oauth_token, allow_insecure=options.allow_insecure
         )
         mode, description = "live", main.public_target
-        roles = _extranet(main, options)
+        roles = _denied(main, options)
     else:
         portal = _start_reference_portal(options, stack)
         main = parse_webhook(portal.webhook_url("employee"))
         mode, description = "reference", reference_name(options)
-        roles = {role: parse_webhook(portal.webhook_url(role)) for role in ("extranet", "bot")}
+        denied = [parse_webhook(portal.webhook_url(role)) for role in ("extranet", "bot")]
+        roles = {role_name(other): other for other in denied}
         retry = RetryPolicy(base_delay=0.2)
     transport: Transport = network
     on_complete = _ignore
@@ -146,13 +149,20 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
     )
 
 
-def _extranet(main: Credentials, options: TargetOptions) -> dict[str, Credentials]:
-    if not options.extranet_webhook:
-        return {}
-    other = parse_webhook(options.extranet_webhook, allow_insecure=options.allow_insecure)
-    if other.public_target != main.public_target:
-        raise UsageError("--extranet-webhook must be on the same portal as the main target")
-    return {"extranet": other}
+def role_name(credentials: Credentials) -> str:
+    """A denied role is named by its webhook's user id, never by its code."""
+    return f"user-{credentials.user_id}"
+
+
+def _denied(main: Credentials, options: TargetOptions) -> dict[str, Credentials]:
+    """One role per --denied-webhook, on the main target's portal."""
+    roles = {}
+    for url in options.denied_webhooks:
+        other = parse_webhook(url, allow_insecure=options.allow_insecure)
+        if other.public_target != main.public_target:
+            raise UsageError("--denied-webhook must be on the same portal as the main target")
+        roles[role_name(other)] = other
+    return roles
 
 
 def reference_name(options: TargetOptions) -> str:

@@ -169,7 +169,7 @@ def _truncated(tmp_path: Path) -> str:
         ),
         (
             lambda tmp: ["--extranet-webhook", "https://acme.bitrix24.com/rest/9/x/"],
-            "--extranet-webhook needs a live target",
+            "--denied-webhook (--extranet-webhook) needs a live target",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",

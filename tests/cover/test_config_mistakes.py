@@ -57,7 +57,8 @@ def test_an_extranet_webhook_without_the_scope_is_named_as_such(portal, tmp_path
     args = ["--webhook", portal.webhook_url("employee")]
     code, err = _run([*args, "--extranet-webhook", portal.webhook_url("noscope")], tmp_path, capsys)
     assert code == 3
-    assert "the extranet webhook (--extranet-webhook) lacks the 'im' scope" in err
+    role = f"user-{portal.company.role_users['employee']}"  # noscope: the employee's 2nd webhook
+    assert f"the webhook of denied role {role} (--denied-webhook) lacks the 'im' scope" in err
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from b24conform.generation import draw_valid_params, error_cases, probe_cases, valid_cases
 from b24conform.spec import load_spec
 
@@ -30,6 +32,7 @@ def test_same_seed_same_corpus_other_seed_other_corpus():
     assert first != draw_valid_params(CONTRACT, {"department_ids": IDS}, 50, seed=4)
 
 
+@pytest.mark.slow  # a whole run or more: selected by --slow (CI)
 def test_max_examples_scales_the_corpus():
     assert len(valid_cases(CONTRACT, IDS, 400, seed=0)) == 400
     assert len(valid_cases(CONTRACT, IDS, 20, seed=0)) == 20

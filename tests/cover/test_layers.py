@@ -18,9 +18,9 @@ LAYERS: list[set[str]] = [
     {"transport", "cassettes"},
     {"targets", "defaults", "config"},
     {"spec", "cases", "deviations", "coverage", "baseline"},
-    {"checks", "generation"},
+    {"checks", "generation", "openapi"},
     {"engine"},
-    {"report"},
+    {"report", "openapi"},
     {"cli", "plugin", "options", "matrix", "__main__"},
 ]
 PORTAL = "portal"

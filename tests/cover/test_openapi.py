@@ -30,16 +30,16 @@ def document(request):
 
 
 def test_the_document_is_valid_openapi_3_1(document):
-    openapi_spec_validator.validate(document)
+    openapi_spec_validator.OpenAPIV31SpecValidator(document).validate()
     assert document["openapi"] == "3.1.0"
 
 
 def test_the_validator_would_catch_a_broken_document(document):
     broken = copy.deepcopy(document)
     operation = broken["paths"]["/im.department.get"]["post"]
-    operation["responses"]["200"]["content"]["application/json"]["schema"] = {"type": 7}
+    del operation["responses"]["200"]["description"]  # required by every OpenAPI validator
     with pytest.raises(openapi_spec_validator.validation.exceptions.OpenAPIValidationError):
-        openapi_spec_validator.validate(broken)
+        openapi_spec_validator.OpenAPIV31SpecValidator(broken).validate()
 
 
 def test_current_has_the_four_methods_with_json_and_form_bodies():

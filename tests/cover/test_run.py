@@ -9,6 +9,8 @@ from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from tests.docs_portal import WEBHOOK, DocsPortal
 
+SLOW = pytest.mark.slow  # a whole run or more: selected by --slow (CI)
+
 STANDARD = RateLimit(2, 50)
 
 
@@ -22,7 +24,10 @@ def serious(document):
     return [d for d in document["deviations"] if d["severity"] in ("error", "warning")]
 
 
-@pytest.mark.parametrize("seed, departments", [(0, 12), (7, 5), (2024, 40)])
+@pytest.mark.parametrize(
+    "seed, departments",
+    [(0, 12), pytest.param(7, 5, marks=SLOW), pytest.param(2024, 40, marks=SLOW)],
+)
 def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
     outcome = reference_run(portal_seed=seed, portal_departments=departments, seed=seed)
     document = outcome.document
@@ -33,6 +38,7 @@ def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
     assert document["run"]["requests"] <= 40
 
 
+@SLOW
 def test_same_seed_same_deviation_ids_in_the_same_order():
     first = reference_run(
         portal_faults=("missing_full_name", "color_without_hash"), seed=5
@@ -57,6 +63,7 @@ def test_a_fault_becomes_a_deviation_with_doc_reference_and_reproduction():
     assert outcome.exit_code == 1
 
 
+@SLOW
 def test_docs_rev18_judges_by_the_older_page():
     document = reference_run(docs="rev18").document
     undocumented = {
@@ -69,11 +76,13 @@ def test_docs_rev18_judges_by_the_older_page():
     assert any(d["kind"] == "missing_field" for d in rev18_portal_current_docs["deviations"])
 
 
+@SLOW
 def test_max_examples_scales_the_run():
     assert reference_run(max_examples=20).document["summary"]["cases"] < 100
     assert reference_run(max_examples=400).document["summary"]["cases"] >= 400
 
 
+@SLOW
 def test_unbatched_run_finds_the_same():
     faults = ("missing_full_name", "manager_data_id_mismatch")
     batched = reference_run(portal_faults=faults).document

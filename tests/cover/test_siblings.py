@@ -32,6 +32,8 @@ from b24conform.transport import (
     respond,
 )
 
+SLOW = pytest.mark.slow  # a whole run or more: selected by --slow (CI)
+
 GET = "im.department.get"
 MANAGERS = "im.department.managers.get"
 EMPLOYEES = "im.department.employees.get"
@@ -220,7 +222,7 @@ def serious(document):
     ]
 
 
-@pytest.mark.parametrize("seed", [0, 11, 2024])
+@pytest.mark.parametrize("seed", [0, pytest.param(11, marks=SLOW), pytest.param(2024, marks=SLOW)])
 def test_the_reference_portal_conforms_on_all_four_methods(seed):
     outcome = reference_run(seed=seed, max_examples=60)
     document = outcome.document
@@ -245,6 +247,7 @@ SIBLING_FAULTS = [
 ]
 
 
+@SLOW  # one run per fault: the detection matrix (tests/nocover) runs them all again
 @pytest.mark.parametrize("fault", SIBLING_FAULTS)
 def test_each_sibling_fault_is_caught(fault):
     document = reference_run(faults=(fault,), max_examples=30).document

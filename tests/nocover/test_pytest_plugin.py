@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from b24conform.engine import RunOptions, run
+from b24conform.portal import ReferencePortal
 from b24conform.targets import TargetOptions
 
 pytestmark = pytest.mark.slow
@@ -71,3 +73,17 @@ def test_a_bad_option_stops_pytest_with_one_line():
     assert result.returncode == 2
     assert "refusing plain http://" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_under_xdist_the_portal_sees_one_run_not_one_per_worker(tmp_path):
+    """Two workers, one run: the portal serves as many requests as a run without -n."""
+    with ReferencePortal() as portal:
+        target = ("--b24-webhook", portal.webhook_url("employee"), "--b24-max-examples", "20")
+        code, _, out = suites(tmp_path, *target, "--b24-rate-limit", "off")
+        assert code == 0, out
+        serial = portal.requests_served
+        code, _, out = suites(tmp_path, *target, "--b24-rate-limit", "off", "-n", "2")
+        assert code == 0, out
+        assert portal.requests_served - serial == serial
+    written = json.loads((tmp_path / "reports" / "deviations.json").read_text())
+    assert written["run"]["requests"] == serial

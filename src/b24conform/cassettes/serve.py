@@ -142,26 +142,30 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     tls: bool = False,
+    ca_file: str | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """`b24conform portal --cassette DIR`: serve until Ctrl-C or SIGTERM; return the exit code."""
     import signal
 
+    from b24conform.portal.command import _write_ca
     from b24conform.portal.server import HttpServer
 
+    if ca_file and not tls:
+        raise UsageError("--ca-file needs --tls")
     service = CassetteService(folder)
     try:
         server = HttpServer(service, host, port, tls)  # type: ignore[arg-type]
-    except (ValueError, OSError) as exc:
-        raise UsageError(str(exc)) from None
-    server.start()
+        server.start()
+        ca_file = _write_ca(server, ca_file) if tls else None  # type: ignore[arg-type]
+    except (ValueError, OSError, OverflowError) as exc:
+        raise UsageError(" ".join(str(exc).split())[:400]) from None
     scheme = "https" if tls else "http"
     base_url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{server.port}"
     try:
         print("\n".join(service.describe(base_url)))
-        if server.ca_cert_pem:
-            print("CA certificate (trust it to call over HTTPS):")
-            print(server.ca_cert_pem.decode("ascii").rstrip())
+        if ca_file:
+            print(f"CA certificate: {ca_file} (trust it: REQUESTS_CA_BUNDLE={ca_file} ...)")
         print("Serving; press Ctrl-C to stop.", flush=True)
         waiter = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():

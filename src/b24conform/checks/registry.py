@@ -100,6 +100,8 @@ class CheckContext:
     #: method → the documented field pointers some answer had (docs coverage)
     seen_fields: dict[str, set[str]] = field(default_factory=dict)
     _fields: dict[str, FieldPresence] = field(default_factory=dict, repr=False)
+    #: the user id behind the main credentials (a webhook's), None when unknown (OAuth)
+    caller: int | None = None
 
     def contract(self, method: str) -> MethodContract:
         return self.spec.method(method)

@@ -73,6 +73,22 @@ def manager_id(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         return
     for item in items:
         data = item.get("manager_user_data")
+        if item.get("manager_user_id") == 0 and isinstance(data, dict):
+            whose = (
+                f"the caller's own profile (user {data.get('id')})"
+                if ctx.caller is not None and data.get("id") == ctx.caller
+                else f"the profile of user {data.get('id')}"
+            )
+            yield Finding(
+                kind="invariant",
+                location="/result/*/manager_user_data",
+                message=f"department {item.get('id')} has no head (manager_user_id 0), "
+                f"yet its manager_user_data is {whose}.",
+                doc=doc,
+                expected="no head's data (the department has no head)",
+                actual={"id": data.get("id"), "name": data.get("name")},
+            )
+            continue
         if isinstance(data, dict) and "id" in data and data["id"] != item.get("manager_user_id"):
             yield Finding(
                 kind="invariant",

@@ -5,6 +5,11 @@ missing field (one finding per field, at the pointer it should have had), an
 `additionalProperties` failure an undocumented field (a warning: the docs may just be behind), a
 `format`/`pattern` failure a format mismatch, anything else a type mismatch. Each finding cites
 the `x-doc` of the schema that states the claim.
+
+An object schema may name an older documented revision (`x-version-lag`): a field it documents
+that the older page's object lacks, missing from an answer, is version lag (a warning naming the
+older revision; the finding's doc reference names the current page), since a portal may still serve the older object; a field both pages document stays an
+error. Judged by the older revision (`--docs rev18`), its own page alone decides.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
 from b24conform.checks.registry import CheckContext, check, pointer
 from b24conform.deviations import Finding
-from b24conform.spec import DocRef
+from b24conform.spec import DocRef, load_spec
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -54,16 +59,26 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
     instance = error.instance
     if validator == "required" and isinstance(instance, dict):
         properties = error.schema.get("properties", {})
+        older = _older_page(error.schema)
         for name in error.validator_value:
-            if name not in instance:
-                yield Finding(
-                    kind="missing_field",
-                    location=f"{where}/{name}",
-                    message=f"documented field {name!r} is absent",
-                    doc=_doc(properties.get(name), _doc(error.schema, fallback)),
-                    expected=_describe(properties.get(name)),
-                    actual=None,
-                )
+            if name in instance:
+                continue
+            doc = _doc(properties.get(name), _doc(error.schema, fallback))
+            lag = older is not None and name not in older[1]
+            yield Finding(
+                kind="missing_field",
+                location=f"{where}/{name}",
+                message=(
+                    f"version lag: {name!r} is documented by the current page but not by the "
+                    f"{older[0]} page, and the answer lacks it"
+                    if lag and older
+                    else f"documented field {name!r} is absent"
+                ),
+                doc=doc,
+                expected=_describe(properties.get(name)),
+                actual=None,
+                severity="warning" if lag else None,
+            )
         return
     if validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
         instance, dict
@@ -137,6 +152,17 @@ def _mismatch(error: ValidationError) -> str:
         kind = _JSON_TYPES.get(type(value), "a number")
         return f"{name} is {kind} ({shown}) where the docs say {expected}"
     return f"{name}: {error.message[:200]}"
+
+
+def _older_page(schema: dict[str, Any]) -> tuple[str, set[str], str] | None:
+    """(revision, the fields its page requires, its page) of the object's `x-version-lag`."""
+    lag = schema.get("x-version-lag")
+    if not isinstance(lag, dict):
+        return None
+    name = str(schema.get("$id", "")).rsplit("/", 1)[-1].removesuffix(".json")
+    older = load_spec(lag["revision"]).schema(name)
+    source = older.get("x-doc", {}).get("source", lag["revision"])
+    return lag["revision"], set(older.get("required", [])), source
 
 
 def _matching_branch(error: ValidationError) -> list[ValidationError] | None:

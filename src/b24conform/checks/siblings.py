@@ -76,9 +76,10 @@ def _keyed(result: Any) -> dict[str, Any] | None:
 def sibling_keys(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     doc = ctx.rule(exchange.case.method, "keys_are_requested_departments")
     keyed = _keyed(_valid_result(ctx, exchange)) if doc else None
-    if not keyed:
+    if keyed is None:
         return
     requested = {str(i) for i in exchange.case.requested_ids}
+    _observe_left_out(ctx, exchange, requested - set(keyed))
     extra = sorted(k for k in keyed if k not in requested)
     if extra:
         yield Finding(
@@ -89,6 +90,29 @@ def sibling_keys(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             expected=sorted(requested, key=_as_int),
             actual=sorted(keyed, key=_as_int),
         )
+
+
+def _observe_left_out(ctx: CheckContext, exchange: Exchange, left_out: set[str]) -> None:
+    """Departments asked for but absent from the keyed result: observed, once a method.
+
+    The docs do not say whether a department without a head (managers.get) or without employees
+    (employees.get) gets a key with an empty list or no key at all; real portals leave it out.
+    """
+    method, observed = exchange.case.method, ctx.bucket("left_out", set)
+    if not left_out or method in observed:
+        return
+    observed.add(method)
+    ctx.observe(
+        "departments_left_out",
+        method,
+        exchange.case.call.to_json(),
+        {
+            "asked": len(exchange.case.requested_ids),
+            "left_out": len(left_out),
+            "ids": sorted(left_out, key=_as_int)[:10],
+        },
+        "silent",
+    )
 
 
 def _as_int(key: str) -> Any:
@@ -226,6 +250,43 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             expected=min(page.limit, remaining),
             actual=len(result),
         )
+
+
+@check("next_advances", "next moves past OFFSET: a client following it must not loop forever")
+def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+    """A `next` at or before the OFFSET asked names this page again: a client loops.
+
+    Judged on probes too (LIMIT=0, negative values): an error for a documented request (LIMIT 1
+    to 50 or none), a warning where the docs are silent, as platform.md §8 advises for LIMIT=0.
+    """
+    case, response = exchange.case, exchange.response
+    doc = ctx.rule(case.method, "next_advances")
+    settings = ctx.contract(case.method).raw.get("paging") if doc else None
+    if not settings or case.kind not in ("valid", "probe"):
+        return
+    if not response.answered or not is_success(exchange):
+        return
+    body = response.json
+    offset = case.call.params.get(settings["offset"], 0)
+    nxt = body.get("next")
+    if not _is_id(nxt) or not _is_id(offset) or nxt > offset:
+        return
+    page = requested_page(case.call.params, settings)
+    documented = (
+        case.kind == "valid"
+        and page is not None
+        and (page.asked_limit is None or page.asked_limit <= settings["max_limit"])
+    )
+    yield Finding(
+        kind="invariant",
+        location="/next",
+        message=f"OFFSET {offset}, LIMIT {case.call.params.get(settings['limit'], '(default)')}: "
+        f"next is {nxt}, which does not move past OFFSET; a client following next loops forever",
+        doc=doc,
+        expected=f"> {offset}",
+        actual=nxt,
+        severity=None if documented else "warning",
+    )
 
 
 @dataclass

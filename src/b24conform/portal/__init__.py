@@ -45,18 +45,22 @@ What it chooses where the docs are silent
 - ``ID`` must be an array or a string holding a JSON array; a bare number (``3``/``"3"``),
   ``"3,7"``, ``[]``, ``""`` or no ``ID`` is the documented format error (``INVALID_FORMAT`` for
   ``im.department.get``, ``ID_EMPTY`` for ``managers.get``/``employees.get``).
-- Entries are read like PHP's ``intval`` (``"7"`` → 7, ``"abc"`` → 0); unknown ids (and 0) are
-  skipped silently; duplicates are answered once; more than 50 ids are all answered.
-- Results are ordered by department id, highest first (as the docs example: ``[3,7]`` → 7, 3).
+- Entries are read like PHP's ``intval`` (``"7"`` → 7, ``"abc"`` → 0); unknown, zero and
+  negative ids are skipped silently; duplicates are answered once; at most 50 departments are
+  answered (as real servers do).
+- Results are in company-structure order (depth first, by SORT then id), not request order.
 - ``USER_DATA`` means yes only for exactly ``"Y"`` (``y``, ``true``, ``1`` are "no").
 - Parameter names are case-insensitive (``id`` is ``ID``), as the ``im`` module upper-cases them.
-- A headless department: ``manager_user_id`` 0, ``manager_user_data`` ``null``, no manager in
-  ``managers.get`` (an empty list).
+- A headless department: ``manager_user_id`` 0, ``manager_user_data`` ``null``; ``managers.get``
+  leaves it out, ``employees.get`` leaves out a department without employees.
 - ``colleagues.list``: users sharing a department with the caller, sorted by last name then id;
   ``OFFSET`` < 0 → 0, ``LIMIT`` < 1 → 10, ``LIMIT`` > 50 → 50.
 - A JSON body that does not parse is ignored (the query string still counts).
 - Error answers carry no ``time`` object; success answers always do. ``time.processing`` is a
-  fixed simulated cost (1 ms) per call, summed into ``time.operating`` per credential and method.
+  fixed simulated cost (1 ms) per call, summed into ``time.operating`` per credential and method;
+  every second answer of a method has an integer ``start``, every fifth no ``operating`` keys.
+- ``phones`` holds only the non-empty ones of its four keys, or is ``false``; ``ACCESS_ERROR``'s
+  description ends with the period of the docs' JSON example.
 - Order of checks: credential, rate limit, method exists, scope, time budget, access, method.
 - ``department.get``: the root has no ``PARENT``; a headless department has ``UF_HEAD`` ``"0"``.
 - ``batch``: commands beyond the 50th get ``ERROR_BATCH_LENGTH_EXCEEDED`` in ``result_error``;

@@ -11,11 +11,12 @@ Shape, chosen to exercise what the docs describe:
   have seeded gaps (1, 3, 7, 12, ...), never a plain sequence;
 - ``full_name`` is ``"<name> / <company name>"`` as in the docs example
   (``"Finance Department / mysite.com"``); the root's full name is the company name alone;
-- roughly one department in five has no head (``manager_user_id`` 0);
+- roughly one department in five has no head (``manager_user_id`` 0), and about half of those
+  below the second level have no employee either;
 - several employees per department; the department of the ``employee`` role is large (more than
   fifty members) so that ``im.department.colleagues.list`` pages and its 50 cap both matter;
-- users whose optional fields vary within what the current docs allow (``phones`` false or an
-  object, ``idle``/``absent``/... false or an ATOM date, ``avatar`` empty or a URL, ``birthday``
+- users whose optional fields vary within what the current docs allow (``phones`` false or
+  an object with only the non-empty ones of its four keys, ``idle``/``absent``/... false or an ATOM date, ``avatar`` empty or a URL, ``birthday``
   ``DD-MM`` or empty), an extranet user and a bot (``bot_data`` an object) with no departments.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 #: The fixed instant all generated dates are relative to (2026-03-03T09:00:00Z).
@@ -204,6 +206,22 @@ class Company:
     def tz(self) -> timezone:
         return timezone(timedelta(hours=self.utc_offset_hours))
 
+    @cached_property
+    def structure_order(self) -> dict[int, int]:
+        """Department id → its place in the company structure (depth first, by SORT then id)."""
+        children: dict[int | None, list[Department]] = {}
+        for dep in self.departments.values():
+            children.setdefault(dep.parent, []).append(dep)
+        order: dict[int, int] = {}
+        stack = sorted(children.get(None, []), key=lambda d: (d.sort, d.id), reverse=True)
+        while stack:
+            dep = stack.pop()
+            order[dep.id] = len(order)
+            stack.extend(
+                sorted(children.get(dep.id, []), key=lambda d: (d.sort, d.id), reverse=True)
+            )
+        return order
+
     def colleagues(self, user_id: int) -> list[int]:
         """Users sharing at least one department with ``user_id`` (the user excluded), sorted."""
         user = self.users[user_id]
@@ -248,6 +266,26 @@ class _Builder:
     def _maybe_date(self, chance: float, low_days: float, high_days: float) -> str | bool:
         return self._date(low_days, high_days) if self.rng.random() < chance else False
 
+    def _phones(self) -> dict[str, str] | bool:
+        """Only the non-empty ones of the four phone keys, or ``false`` when all are empty.
+
+        The docs' table says "User's phones or false" and its example shows two keys; real
+        portals send just the numbers a user has (platform.md §8).
+        """
+        rng = self.rng
+        digits = "0123456789"
+        phones = {
+            key: make()
+            for key, make in (
+                ("personal_mobile", lambda: "1" + "".join(rng.choice(digits) for _ in range(10))),
+                ("work_phone", lambda: "+1 555 " + "".join(rng.choice(digits) for _ in range(4))),
+                ("inner_phone", lambda: str(rng.randint(10, 999))),
+                ("personal_phone", lambda: "2" + "".join(rng.choice(digits) for _ in range(9))),
+            )
+            if rng.random() < 0.35
+        }
+        return phones or False
+
     def make_user(self, kind: str = "user", position: str | None = None) -> User:
         rng = self.rng
         gender = rng.choice("MF")
@@ -256,12 +294,7 @@ class _Builder:
         uid = self._user_id()
         slug = f"{first}-{last}".lower()
         avatar = "" if rng.random() < 0.3 else f"https://{self.domain}/upload/avatars/{slug}.jpg"
-        phones: dict[str, str] | bool = False
-        if rng.random() < 0.5:
-            phones = {
-                "personal_mobile": "1" + "".join(rng.choice("0123456789") for _ in range(10)),
-                "inner_phone": str(rng.randint(10, 999)),
-            }
+        phones = self._phones()
         birthday = (
             "" if rng.random() < 0.35 else f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}"
         )
@@ -375,6 +408,8 @@ class _Builder:
         big = deps[2]  # the employee's department: more than 50 members
         for dep in deps:
             count = rng.randint(55, 62) if dep is big else rng.randint(2, 5)
+            if dep is not big and not dep.head and dep.depth >= 2 and rng.random() < 0.5:
+                count = 0  # an empty department: no head, no employee (employees.get leaves it out)
             for _ in range(count):
                 user = self.make_user()
                 dep.members.append(user.id)

@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .methods import INVALID_FORMAT, Call, Reply, parse_ids, user_object, wants_user_data
+from .methods import (
+    INVALID_FORMAT,
+    Call,
+    Reply,
+    intval,
+    parse_ids,
+    user_object,
+    wants_user_data,
+)
 from .protocol import ApiError
 
 GET = "im.department.get"
@@ -214,6 +222,70 @@ def _phones(change: Callable[[dict[str, Any]], None]) -> Hook:
                 change(data["phones"])
 
     return hook
+
+
+def _headless_caller(call: Call, reply: Reply) -> None:
+    if not wants_user_data(call) or call.caller is None:
+        return
+    for dep in _departments(call, reply):
+        if dep.get("manager_user_id") == 0:
+            dep["manager_user_data"] = user_object(call.caller.user, call.profile)
+
+
+def _deleted_head(call: Call, reply: Reply) -> None:
+    deps = call.company.departments
+    for dep in _departments(call, reply):
+        node = deps.get(dep.get("id"))  # type: ignore[arg-type]
+        if node is not None and node.depth >= 2 and dep.get("manager_user_data") is not None:
+            dep["manager_user_data"] = None
+
+
+# -- server errors ------------------------------------------------------------------------------
+def _internal_error(reply: Reply) -> None:
+    reply.status = 500
+    reply.body = {
+        "error": "INTERNAL_SERVER_ERROR",
+        "error_description": "An internal server error has occurred, please contact the server "
+        "administrator or Bitrix24 technical support",
+    }
+
+
+def _unknown_ids_fail(call: Call, reply: Reply) -> None:
+    ids = parse_ids(call.params.get("ID")) or ()
+    if call.method == GET and any(i not in call.company.departments for i in ids):
+        _internal_error(reply)
+
+
+def _batch_entries_fail(call: Call, reply: Reply) -> None:
+    if call.method == GET and not call.direct and reply.ok and call.seq % 7 == 0:
+        _internal_error(reply)
+
+
+def _direct_unexpected_answer(call: Call, reply: Reply) -> None:
+    if call.method == GET and call.direct and reply.ok and call.seq % 2 == 0:
+        reply.status = 500
+        reply.body = {
+            "error": "ERROR_UNEXPECTED_ANSWER",
+            "error_description": "Server returned an unexpected response.",
+        }
+
+
+def _empty_error_code(call: Call, reply: Reply) -> None:
+    if call.method == GET and not call.direct and not reply.ok:
+        reply.body = {"error": "", "error_description": reply.body.get("error_description", "")}
+
+
+# -- paging -------------------------------------------------------------------------------------
+def _limit_zero_loops(call: Call, reply: Reply) -> None:
+    limit = call.params.get("LIMIT")
+    if call.method == COLLEAGUES and reply.ok and limit is not None and intval(limit) == 0:
+        offset = intval(call.params.get("OFFSET", 0))
+        reply.body = {"result": [], "next": offset, "total": reply.body.get("total", 0)}
+
+
+def _next_repeats_offset(call: Call, reply: Reply) -> None:
+    if call.method == COLLEAGUES and reply.ok and "next" in reply.body:
+        reply.body["next"] = max(0, intval(call.params.get("OFFSET", 0)))
 
 
 # -- parameters and errors --------------------------------------------------------------------
@@ -425,10 +497,30 @@ _FAULTS = (
         reply=_phones(lambda p: _set(p, "inner_phone", int)),
     ),
     Fault(
-        "phones_missing_personal_mobile",
-        "the phones object omits personal_mobile (only with USER_DATA=Y, phones an object)",
-        ((GET, "missing_field", f"{M}/phones/personal_mobile"),),
-        reply=_phones(lambda p: p.pop("personal_mobile", None)),
+        "work_position_null",
+        "manager work_position is null, as real portals send it (the page: a string)",
+        ((GET, "type_mismatch", f"{M}/work_position"),),
+        reply=_on_managers(lambda u: u.update(work_position=None)),
+    ),
+    Fault(
+        "last_activity_false",
+        "manager last_activity_date is false, as for a user who never logged in (the page: a date)",
+        ((GET, "type_mismatch", f"{M}/last_activity_date"),),
+        reply=_on_managers(lambda u: u.update(last_activity_date=False)),
+    ),
+    Fault(
+        "headless_manager_is_caller",
+        "a department without a head, asked with USER_DATA=Y, gets the caller's own profile as "
+        "manager_user_data (manager_user_id stays 0)",
+        ((GET, "invariant", M),),
+        reply=_headless_caller,
+    ),
+    Fault(
+        "deleted_head_data_null",
+        "the head of a department below the top level has a deleted account: manager_user_id "
+        "names them, manager_user_data is null",
+        ((GET, "type_mismatch", M),),
+        reply=_deleted_head,
     ),
     Fault(
         "manager_data_without_user_data",
@@ -628,6 +720,47 @@ _FAULTS = (
         reply=lambda call, reply: (
             _status(400)(reply) if reply.error == "ERROR_METHOD_NOT_FOUND" else None
         ),
+    ),
+    Fault(
+        "unknown_ids_internal_error",
+        "im.department.get fails with INTERNAL_SERVER_ERROR when an asked id exists on no "
+        "department (input the docs do not cover)",
+        ((GET, "server_error", "/error"),),
+        reply=_unknown_ids_fail,
+    ),
+    Fault(
+        "batch_entry_internal_error",
+        "every 7th im.department.get command inside batch fails with INTERNAL_SERVER_ERROR in "
+        "result_error",
+        ((GET, "server_error", "/error"),),
+        reply=_batch_entries_fail,
+    ),
+    Fault(
+        "unexpected_answer_direct",
+        "every 2nd direct im.department.get call that would succeed fails with HTTP 500 "
+        "ERROR_UNEXPECTED_ANSWER",
+        ((GET, "server_error", "status"),),
+        reply=_direct_unexpected_answer,
+    ),
+    Fault(
+        "batch_empty_error_code",
+        "a failing im.department.get command inside batch has an empty error code in result_error",
+        ((GET, "envelope", "/error"),),
+        reply=_empty_error_code,
+    ),
+    Fault(
+        "colleagues_limit_zero_loops",
+        "im.department.colleagues.list with LIMIT=0 answers an empty page whose next is the same "
+        "OFFSET (a client following next loops)",
+        ((COLLEAGUES, "invariant", "/next"),),
+        reply=_limit_zero_loops,
+    ),
+    Fault(
+        "colleagues_next_repeats_offset",
+        "im.department.colleagues.list answers next = the OFFSET asked (the same page again) "
+        "whenever another page exists",
+        ((COLLEAGUES, "invariant", "/next"),),
+        reply=_next_repeats_offset,
     ),
     Fault(
         "bad_gateway_html",

@@ -9,13 +9,14 @@ are case-insensitive (the portal upper-cases them, as the ``im`` module does), s
   an empty string or no ``ID`` at all is the documented format error (``INVALID_FORMAT`` for
   ``im.department.get``, ``ID_EMPTY`` for the two sibling methods).
 - Entries are read like PHP's ``intval``: ``"7"`` is 7, ``"7abc"`` is 7, ``"abc"`` is 0. Ids that
-  do not exist (including 0) are skipped silently; duplicates are answered once; there is no cap on
-  the number of ids (more than 50 are all answered).
-- Results are ordered by department id, highest first (the docs example answers ``ID=[3,7]`` with
-  7 then 3): deterministic, not the request order.
+  do not exist (including 0 and negative ones) are skipped silently; duplicates are answered once;
+  at most 50 departments are answered (the first 50 known ids asked), as real servers do.
+- Results are in company-structure order (depth first, by SORT then id), as real servers answer
+  them: not the request order (the docs example answers ``ID=[3,7]`` with 7 then 3).
 - ``USER_DATA`` is "yes" only for exactly ``"Y"``; ``y``, ``true``, ``1`` mean ``N``.
 - A department without a head has ``manager_user_id`` 0 and, with ``USER_DATA=Y``,
-  ``"manager_user_data": null``; in ``managers.get`` its list is empty.
+  ``"manager_user_data": null``; ``managers.get`` leaves it out, as ``employees.get`` leaves out
+  a department without employees (real servers do; the docs are silent).
 - ``colleagues.list``: ``OFFSET`` below 0 or not a number is 0; ``LIMIT`` below 1 or not a number
   is 10; above 50 it is 50. Colleagues are sorted by last name, then id.
 - ``department.get``: ``START`` pages by 50; ``ID`` and ``PARENT`` filter; the root has no
@@ -93,8 +94,10 @@ REVISIONS = {
 }
 INVALID_FORMAT = (400, "INVALID_FORMAT", "A wrong format for the ID field is passed")
 ID_EMPTY = (400, "ID_EMPTY", "Department ID can't be empty")
-ACCESS_ERROR = (403, "ACCESS_ERROR", "Only intranet users have access to this method")
+#: with the period of the docs' JSON example (its table has none: both are the docs' wording)
+ACCESS_ERROR = (403, "ACCESS_ERROR", "Only intranet users have access to this method.")
 PAGE_SIZE = 50
+MAX_DEPARTMENTS = 50
 
 
 @dataclass
@@ -209,8 +212,11 @@ def wants_user_data(call: Call) -> bool:
 
 
 def _found(call: Call, ids: list[int]) -> list[Department]:
+    """The departments asked for that exist, each once, at most 50, in company-structure order."""
     deps = call.company.departments
-    return [deps[i] for i in sorted(set(ids), reverse=True) if i in deps]
+    known = list(dict.fromkeys(i for i in ids if i in deps))[:MAX_DEPARTMENTS]
+    order = call.company.structure_order
+    return [deps[i] for i in sorted(known, key=order.__getitem__)]
 
 
 def department_object(call: Call, dep: Department, user_data: bool) -> dict[str, Any]:
@@ -245,6 +251,8 @@ def _keyed(call: Call, pick: Callable[[Department], list[int]]) -> Reply:
     result: dict[str, Any] = {}
     for dep in _found(call, ids):
         members = pick(dep)
+        if not members:
+            continue
         if user_data:
             result[str(dep.id)] = [user_object(users[uid], call.profile) for uid in members]
         else:

@@ -211,19 +211,35 @@ def atom(ts: float, tz: timezone) -> str:
 
 
 def time_object(
-    start: float, finish: float, processing: float, operating: float, reset_at: int, tz: timezone
+    start: float,
+    finish: float,
+    processing: float,
+    operating: float,
+    reset_at: int,
+    tz: timezone,
+    *,
+    whole_start: bool = False,
+    with_operating: bool = True,
 ) -> dict[str, Any]:
-    """The ``time`` member of platform.md §2: ``duration`` is exactly ``finish - start``."""
-    return {
-        "start": start,
+    """The ``time`` member of platform.md §2: ``duration`` is exactly ``finish - start``.
+
+    ``whole_start``: ``start`` as an integer, as current cloud portals and the docs' own examples
+    print it; ``with_operating=False``: without ``operating``/``operating_reset_at``, as some
+    answers come ("its set of fields may differ by method and environment").
+    """
+    begun: float = int(start) if whole_start else start
+    out: dict[str, Any] = {
+        "start": begun,
         "finish": finish,
-        "duration": finish - start,
+        "duration": finish - begun,
         "processing": processing,
-        "date_start": atom(start, tz),
+        "date_start": atom(begun, tz),
         "date_finish": atom(finish, tz),
-        "operating_reset_at": reset_at,
-        "operating": operating,
     }
+    if with_operating:
+        out["operating_reset_at"] = reset_at
+        out["operating"] = operating
+    return out
 
 
 def dumps(body: Any) -> bytes:

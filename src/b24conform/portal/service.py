@@ -7,7 +7,9 @@ Order of checks (the docs do not fix it): a REST URL → the credential (401 ``N
 ``expired_token``) → the rate limit (503 ``QUERY_LIMIT_EXCEEDED``) → the method exists (404
 ``ERROR_METHOD_NOT_FOUND``) → the scope (403 ``insufficient_scope``) → the time budget (429
 ``OPERATION_TIME_LIMIT``) → access (403 ``ACCESS_ERROR``) → the method. Error answers carry no
-``time`` object (as the docs' error example); success answers always do.
+``time`` object (as the docs' error example); success answers always do, with an integer
+``start`` in every second answer of a method and without the operating keys in every fifth (both
+as the docs allow).
 """
 
 from __future__ import annotations
@@ -212,7 +214,14 @@ class Service:
             operating, reset_at = spent or self.budget.spend(key, start, METHOD_COST)
             finish = max(time.time(), start + METHOD_COST)
             reply.body["time"] = time_object(
-                start, finish, METHOD_COST, operating, reset_at, self.company.tz
+                start,
+                finish,
+                METHOD_COST,
+                operating,
+                reset_at,
+                self.company.tz,
+                whole_start=call.seq % 2 == 0,
+                with_operating=call.seq % 5 != 0,
             )
         return reply
 

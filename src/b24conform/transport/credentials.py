@@ -40,12 +40,6 @@ class Credentials:
         return self.netloc.rsplit("@", 1)[-1]
 
     @property
-    def host_port(self) -> tuple[str, int]:
-        """Where to connect: the host and port of the portal (the scheme's port if none)."""
-        parts = urlsplit(f"{self.scheme}://{self.public_target}")
-        return parts.hostname or "", parts.port or (443 if self.scheme == "https" else 80)
-
-    @property
     def placeholder(self) -> str:
         return WEBHOOK_PLACEHOLDER if self.kind == "webhook" else TOKEN_PLACEHOLDER
 
