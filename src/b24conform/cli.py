@@ -130,6 +130,11 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
 
     apply_settings(args)
     check_report_dir(args.report_dir)
+    if args.baseline and _same_file(args.baseline, args.report_dir / "deviations.json"):
+        raise B24ConformError(
+            f"--baseline {args.baseline} is the log this run would write over: "
+            "copy it elsewhere first (a baseline must outlive the run it judges)"
+        )
     if args.verbose:
         log_to(stderr, logging.DEBUG if args.verbose > 1 else logging.INFO)
     quiet = args.quiet or args.verbose or not stderr.isatty()
@@ -148,6 +153,13 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
     if line:
         stderr.write(f"b24conform: {line}\n")
     return outcome.exit_code
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def log_to(stream: TextIO, level: int) -> None:
@@ -227,9 +239,10 @@ def unchecked_line(document: dict, fail_on: str) -> str | None:
     why = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda r: -r[1]))
     why = why or "interrupted"
     cases = document["summary"].get("cases", missed)
+    kept = "; the recording was not kept" if document["run"].get("recording") == "not kept" else ""
     if verdict(document, fail_on) == "unchecked":
-        return f"nothing checked: none of the {cases} planned cases got an answer ({why})"
-    return f"incomplete: {missed} of {cases} planned cases not checked ({why})"
+        return f"nothing checked: none of the {cases} planned cases got an answer ({why}){kept}"
+    return f"incomplete: {missed} of {cases} planned cases not checked ({why}){kept}"
 
 
 def print_summary(document: dict, html: Path | None, out: TextIO) -> None:

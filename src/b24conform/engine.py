@@ -99,10 +99,16 @@ def run(options: RunOptions) -> Outcome:
             session.interrupted = True
             session.skip_unreached(walks)
         session.finish(contracts)
-        if not session.interrupted:
+        if not session.interrupted and not session.not_checked:
+            # complete: only then may a recording replace the cassette that was there
             target.complete(session.corpus(contracts))
+            recording = "kept"
+        else:
+            recording = "not kept"
     document = session.document(started, _now(), time.monotonic() - clock, contracts)
     document["run"]["not_documented"] = undocumented
+    if options.target.record:
+        document["run"]["recording"] = recording
     if options.baseline is not None:
         options.baseline.apply(document)
     return Outcome(document, exit_code(document, options.fail_on))
@@ -130,6 +136,9 @@ class Session:
         self.interrupted = False
         self.not_checked: list[dict[str, Any]] = []
         self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
+        from b24conform.cassettes.scrub import PersonalData  # not at start-up: it loads vcrpy
+
+        self.personal = PersonalData()  # what the reports must not quote
         self.walked: set[str] = set()
         self.case_results: dict[tuple[str, str], str] = {}
         self.sent_params: dict[str, set[str]] = {}
@@ -431,6 +440,7 @@ class Session:
             return
         self.done += 1
         self.reached.add(id(case))
+        self.personal.collect(response.json)
         failed = False
         reproduce = None
         for name in checks or self.checks_for(case.method):
@@ -489,6 +499,12 @@ class Session:
                     call = exchange.case.call if exchange else None
                     self.log.add(contract.name, check.name, finding, call, None)
                     self.checks_run.setdefault(contract.name, set()).add(check.name)
+
+    def _without_personal_data(self, deviation: dict[str, Any]) -> dict[str, Any]:
+        """A deviation as the reports show it: what it quotes of a person replaced by a fake."""
+        for key in ("actual", "expected", "message"):
+            deviation[key] = self.personal.mask(deviation[key])
+        return deviation
 
     def document(
         self, started: str, finished: str, duration: float, contracts: list[MethodContract]
@@ -555,7 +571,7 @@ class Session:
                 "cases": self.done,
                 "checks": sum(self.cases_per_check.values()),
             },
-            "deviations": [d.to_json() for d in deviations],
+            "deviations": [self._without_personal_data(d.to_json()) for d in deviations],
             "observations": _unique_observations(self.context.observations),
             "fixed": [],
             "coverage": coverage,

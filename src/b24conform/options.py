@@ -84,19 +84,12 @@ def department_ids(text: str) -> tuple[int, ...]:
     return ids
 
 
-def text(env: str | None = None) -> Callable[[str], str]:
+def text(value: str) -> str:
     """An argparse type for a URL or token: not empty (an unset CI secret is an empty string,
     and an empty `--webhook` must not quietly become a run of the bundled portal)."""
-
-    def parse(value: str) -> str:
-        if not value.strip():
-            raise argparse.ArgumentTypeError(
-                f"is empty{f' (or {env} is set but empty)' if env else ''}"
-            )
-        return value
-
-    parse.__name__ = "text"
-    return parse
+    if not value.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    return value
 
 
 def path(value: str) -> Path:
@@ -122,7 +115,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--webhook",
         {
-            "type": text("B24_WEBHOOK_URL"),
+            "type": text,
             "metavar": "URL",
             "help": "inbound webhook https://<portal>/rest/<user>/<code>/ (env B24_WEBHOOK_URL)",
         },
@@ -131,7 +124,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-portal",
         {
-            "type": text("B24_PORTAL_URL"),
+            "type": text,
             "metavar": "URL",
             "help": "portal address for OAuth (env B24_PORTAL_URL)",
         },
@@ -140,7 +133,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--oauth-token",
         {
-            "type": text("B24_ACCESS_TOKEN"),
+            "type": text,
             "metavar": "TOKEN",
             "help": "OAuth access token (env B24_ACCESS_TOKEN)",
         },
@@ -159,7 +152,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--denied-webhook",
         {
-            "type": text("B24_DENIED_WEBHOOK_URLS"),
+            "type": text,
             "metavar": "URL",
             "action": "append",
             "default": [],
@@ -172,7 +165,7 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "target",
         "--extranet-webhook",
         {
-            "type": text(),
+            "type": text,
             "metavar": "URL",
             "action": "append",
             "default": [],

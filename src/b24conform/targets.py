@@ -28,7 +28,6 @@ from b24conform.transport import (
     parse_webhook,
 )
 from b24conform.transport.client import RetryPolicy
-from b24conform.transport.tls import check_ca_bundle
 
 if TYPE_CHECKING:
     from b24conform.portal import ReferencePortal
@@ -89,6 +88,8 @@ def open_target(options: TargetOptions) -> Iterator[Target]:
             "--record and --cassette exclude each other: record a live run, or replay one"
         )
     if options.ca_bundle:
+        from b24conform.transport.tls import check_ca_bundle
+
         check_ca_bundle(options.ca_bundle)
     if options.denied_webhooks and not (options.webhook or options.oauth_portal):
         raise UsageError(

@@ -101,6 +101,16 @@ def test_a_time_limit_spent_before_the_first_call_is_exit_3_with_a_reason(tmp_pa
     assert line.startswith("b24conform: nothing checked: run time limit reached before")
 
 
+def test_a_short_time_limit_never_ends_silently(tmp_path, capsys):
+    """`--max-time 1` under the standard plan: what is left is said on stderr, never a pass."""
+    args = ["run", "--max-time", "1", "--rate-limit", "2/s:3", "--report-dir", str(tmp_path)]
+    code = cli.main([*args, *FAST[:4], "--quiet"])
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert code in (3, 4)  # how far it got in a second depends on the machine; never 0
+    assert line.startswith(("b24conform: incomplete: ", "b24conform: nothing checked: "))
+    assert "run time limit reached" in line
+
+
 class Interrupt:
     """A progress listener that presses Ctrl-C once `after` cases are done."""
 

@@ -164,3 +164,76 @@ class Scrubber:
         except ValueError:
             scrubbed = self.text(text)
         return scrubbed.encode() if isinstance(body, bytes) else scrubbed
+
+
+#: Fields of a user object that hold personal data (phones: every member of the object).
+PERSON_FIELDS = (*NAME_FIELDS, "email", "avatar", "avatar_hr", "website", "birthday")
+
+
+class PersonalData:
+    """The personal values a run saw in answers, and fakes that keep their shape, for the reports.
+
+    A deviation quotes what the portal sent (`actual`, and the message around it); on a real
+    portal that can be a person's birthday or phone. The fake keeps every character's class (digit,
+    lower, upper; punctuation as is), so the finding it illustrates (an ISO birthday, a path that is
+    no URL) reads the same while the value cannot be traced back (a key drawn for this run).
+    """
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key or secrets.token_bytes(32)
+        self.values: set[str] = set()
+
+    def collect(self, body: Any) -> None:
+        """Remember the personal values of every user object anywhere in an answer."""
+        if isinstance(body, list):
+            for item in body:
+                self.collect(item)
+        elif isinstance(body, dict):
+            if any(marker in body for marker in USER_MARKERS):
+                for field in PERSON_FIELDS:
+                    if isinstance(body.get(field), str) and len(body[field]) >= 3:
+                        self.values.add(body[field])
+                phones = body.get("phones")
+                if isinstance(phones, dict):
+                    self.values.update(
+                        str(v)
+                        for v in phones.values()
+                        if isinstance(v, (str, int)) and len(str(v)) >= 3
+                    )
+            for value in body.values():
+                if isinstance(value, (dict, list)):
+                    self.collect(value)
+
+    def fake(self, value: str) -> str:
+        stream = hmac.new(self._key, value.encode(), hashlib.sha512).digest()
+        out = []
+        for i, char in enumerate(value):
+            byte = stream[i % len(stream)] ^ i
+            if char.isdigit():
+                out.append(str(byte % 9 + 1) if i == 0 else str(byte % 10))
+            elif char.isalpha() and char.isascii():
+                letter = chr(ord("a") + byte % 26)
+                out.append(letter.upper() if char.isupper() else letter)
+            elif char.isalpha():
+                out.append("x")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    def mask(self, value: Any) -> Any:
+        """`value` with every personal value in it (whole strings, or numbers) faked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, list):
+                return [self.mask(v) for v in value]
+            if isinstance(value, dict):
+                return {k: self.mask(v) for k, v in value.items()}
+            return value
+        return int(self.fake(str(value))) if str(value) in self.values else value
+
+    def text(self, text: str) -> str:
+        """`text` with every personal value found in it replaced by its fake."""
+        for value in sorted((v for v in self.values if v in text), key=len, reverse=True):
+            text = text.replace(value, self.fake(value))
+        return text

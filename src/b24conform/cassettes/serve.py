@@ -26,7 +26,7 @@ from vcr.errors import UnhandledHTTPRequestError
 from vcr.request import Request
 
 from b24conform.cassettes import CASSETTE, TOKEN_PLACEHOLDER, _vcr, read_cassette
-from b24conform.cassettes.matching import params_of
+from b24conform.cassettes.matching import IndexedCassette, params_of
 from b24conform.errors import UsageError
 
 NOT_RECORDED = "NOT_IN_CASSETTE"
@@ -56,7 +56,9 @@ class CassetteService:
         )
         accepted = inspect.signature(Cassette.__init__).parameters  # the rest is for use_cassette
         try:
-            self.cassette = Cassette.load(**{k: v for k, v in config.items() if k in accepted})
+            self.cassette = IndexedCassette.load(
+                **{k: v for k, v in config.items() if k in accepted}
+            )
         except ValueError as exc:
             raise UsageError(f"cassette {self.folder}: unreadable ({exc})") from None
         self._lock = threading.Lock()
