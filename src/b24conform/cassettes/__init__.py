@@ -197,6 +197,22 @@ def replay_credentials(meta: dict[str, Any]) -> tuple[Credentials, dict[str, Cre
     return main, roles
 
 
+def cassette_name(folder: Path, meta: dict[str, Any]) -> str:
+    """A replay's target, named by the cassette (as the user gave it) and where it came from.
+
+    The recorded host is kept only for a live recording: the reference portal's loopback port of
+    the day it was recorded means nothing to a reader.
+    """
+    source = meta.get("source")
+    if source == "reference":
+        origin = "recorded from the reference portal"
+    elif source == "docs-examples":
+        origin = "the documentation's example answers"
+    else:
+        origin = f"recorded from {meta.get('target') or 'an unnamed portal'}"
+    return f"cassette {folder} ({origin})"
+
+
 def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """meta.json and corpus.json of a cassette directory; a broken one is a one-line UsageError."""
     folder = Path(folder)
