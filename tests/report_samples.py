@@ -467,3 +467,16 @@ def sample_document(n_deviations: int = 12, with_baseline: bool = True) -> dict[
         fixed["baseline"] = "known"
         doc["fixed"] = [fixed]
     return doc
+
+
+def real_docs_deviations() -> list[dict[str, Any]]:
+    """The documentation's real contradictions (both revisions), as a run logs them."""
+    from b24conform.checks.docs import docs_findings
+    from b24conform.deviations import Deviation, deviation_id
+
+    out = []
+    for method in ("im.department.get", "im.department.employees.get"):
+        for finding in docs_findings(method):
+            key = deviation_id(method, "docs_examples", finding.kind, finding.location)
+            out.append(Deviation(key, method, "docs_examples", finding, None, None).to_json())
+    return out

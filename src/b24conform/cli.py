@@ -32,6 +32,7 @@ from b24conform.options import (
     to_run_options,
 )
 from b24conform.report import load_document
+from b24conform.report.text import headline, plural, severity_counts
 
 
 class Parser(argparse.ArgumentParser):
@@ -39,6 +40,21 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"b24conform: {one_line(message)} (see {self.prog} --help)\n")
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: None = None
+    ) -> argparse.Namespace:
+        """As argparse's, but an unknown option is reported by the command it was given to.
+
+        argparse collects a sub-command's unrecognised arguments and lets the top-level parser
+        complain, whose help does not list the sub-command's options.
+        """
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            commands = getattr(self, "commands", {})  # set by build_parser on the top parser
+            owner = commands.get(getattr(parsed, "command", None), self)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
 
 
 def one_line(message: str, limit: int = 400) -> str:
@@ -51,6 +67,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="b24conform", description="Conformance suite for the Bitrix24 REST API.")
     parser.add_argument("--version", action="version", version=f"b24conform {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser.commands = commands.choices
 
     run_parser = commands.add_parser("run", help="check a portal against the docs (the main job)")
     add_to_argparse(run_parser)
@@ -245,16 +262,8 @@ def unchecked_line(document: dict, fail_on: str) -> str | None:
 
 
 def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
-    run_info, summary = document["run"], document["summary"]
-    new = sum(1 for d in document["deviations"] if d.get("baseline") != "known")
-    out.write(
-        f"{run_info['target']} ({run_info['mode']}, docs {run_info['docs']}): "
-        f"{summary['cases']} cases in {run_info['requests']} requests, "
-        f"{summary['error']} errors, {summary['warning']} warnings, {summary['info']} info"
-        f"{f', {not_checked_count(document)} not checked' if not_checked_count(document) else ''}"
-        f"{f', {new} new against the baseline' if run_info.get('baseline') else ''}"
-        f"{', INTERRUPTED' if run_info.get('interrupted') else ''}\n"
-    )
+    out.write(summary_line(document) + "\n")
+    run_info = document["run"]
     if run_info.get("not_documented"):
         out.write(
             f"  not checked: {', '.join(run_info['not_documented'])} "
@@ -262,12 +271,27 @@ def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
         )
     for deviation in document["deviations"]:
         if deviation["severity"] != "info":
-            out.write(
-                f"  {deviation['severity']:7} {deviation['method']} {deviation['check']}: "
-                f"{deviation['message']} [{deviation['location']}]\n"
-            )
+            out.write(f"  {headline(deviation)}\n")
     if html:
         out.write(f"report: {html}\n")
+
+
+def summary_line(document: dict) -> str:
+    """'<target>, judged against the <docs> docs: N cases in M requests, counts by severity'."""
+    run_info, summary = document["run"], document["summary"]
+    line = (
+        f"{run_info['target']}, judged against the {run_info['docs']} docs: "
+        f"{plural(summary['cases'], 'case')} in {plural(run_info['requests'], 'request')}, "
+        f"{severity_counts(summary)}"
+    )
+    if not_checked_count(document):
+        line += f", {not_checked_count(document)} not checked"
+    if run_info.get("baseline"):
+        new = sum(1 for d in document["deviations"] if d.get("baseline") != "known")
+        line += f", {new} new against the baseline"
+    if run_info.get("interrupted"):
+        line += ", INTERRUPTED"
+    return line
 
 
 class ProgressLine:
@@ -302,9 +326,7 @@ def diff_command(args: argparse.Namespace) -> int:
         print(f"{label}: {len(result[label])}")
         if label != "unchanged":
             for d in result[label]:
-                print(
-                    f"  {d['severity']:7} {d['method']} {d['check']} {d['kind']} {d['location']}: {d['message']}"
-                )
+                print(f"  {headline(d)}")
     print(f"observations changed: {len(result['changed_observations'])}")
     for o in result["changed_observations"]:
         print(f"  {o['method']} {o['probe']}: {o['changed']['before']} → {o['outcome']}")

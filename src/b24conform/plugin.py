@@ -150,14 +150,6 @@ def assert_conforms(outcome: Outcome, method: str, check: str) -> None:
         if d["method"] == method and d["check"] == check
     ]
     if found:
-        pytest.fail("\n\n".join(_describe(d) for d in found), pytrace=False)
+        from b24conform.report.text import describe
 
-
-def _describe(deviation: dict[str, Any]) -> str:
-    doc = deviation["doc"]
-    return (
-        f"[{deviation['severity']}] {deviation['kind']} at {deviation['location']}: "
-        f"{deviation['message']} (seen {deviation['occurrences']}x)\n"
-        f'  docs: {doc["source"]} § {doc["section"]}: "{doc["quote"]}"\n'
-        f"  reproduce: {deviation['reproduce']}"
-    )
+        pytest.fail("\n\n".join(describe(d) for d in found), pytrace=False)

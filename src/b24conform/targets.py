@@ -127,7 +127,7 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
     else:
         portal = _start_reference_portal(options, stack)
         main = parse_webhook(portal.webhook_url("employee"))
-        mode, description = "reference", f"reference portal ({options.portal_profile})"
+        mode, description = "reference", reference_name(options)
         denied = [parse_webhook(portal.webhook_url(role)) for role in ("extranet", "bot")]
         roles = {role_name(other): other for other in denied}
         retry = RetryPolicy(base_delay=0.2)
@@ -166,6 +166,17 @@ def _denied(main: Credentials, options: TargetOptions) -> dict[str, Credentials]
     return roles
 
 
+def reference_name(options: TargetOptions) -> str:
+    """'reference portal', with its profile when not the default one and its faults when any."""
+    details = []
+    if options.portal_profile != "docs":
+        details.append(f"profile {options.portal_profile}")
+    faults = list(options.portal_faults or ())
+    if faults:
+        details.append(f"{'faults' if len(faults) > 1 else 'fault'} {', '.join(faults)}")
+    return f"reference portal ({'; '.join(details)})" if details else "reference portal"
+
+
 def _replay(
     options: TargetOptions, network: Transport, budget: Budget, stack: contextlib.ExitStack
 ) -> Target:
@@ -179,7 +190,7 @@ def _replay(
     client = Client(main, transport, rate_limit=None, budget=budget)
     return Target(
         "replay",
-        f"{meta.get('target', '?')} (cassette {folder.name})",
+        cassettes.cassette_name(folder, meta),
         client,
         {role: client.with_credentials(other) for role, other in roles.items()},
         corpus=corpus,

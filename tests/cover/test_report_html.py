@@ -10,6 +10,7 @@ import pytest
 
 from b24conform.report import render_html
 from b24conform.report.html import host_only, located_html
+from b24conform.spec.pages import pages
 from tests.report_samples import HOSTILE, SECTIONS, make_deviation, sample_document
 
 PAYLOAD = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>&amp;'
@@ -75,7 +76,7 @@ def test_all_sections_and_header_facts_are_present() -> None:
     header = html[: html.index('<nav class="bar"')]
     for fact in ("acme.bitrix24.com", "live", "current", "12345", "318", "3.2", "1 min 16 s"):
         assert fact in header, fact
-    assert "rest 30 · web 130" in header
+    assert '<span class="kv">rest 30</span> · <span class="kv">web 130</span>' in header
     assert "2026-03-03 11:52:46 UTC" in header
     assert f"<dd>{run['throttled']}</dd>" in header
 
@@ -117,7 +118,7 @@ def test_counts_match_the_document() -> None:
     assert f'data-value="new" aria-pressed="false">new <span class="n">{new}</span>' in html
     assert f'data-value="known" aria-pressed="false">known <span class="n">{known}</span>' in html
     blocking = sum(d["severity"] == "error" and d["baseline"] == "new" for d in devs)
-    assert f"<strong>Failed:</strong> {blocking} new deviation(s)" in html
+    assert f"<strong>Failed:</strong> {blocking} new deviations at or above" in html
     # The chart has one bar group per kind present.
     kinds = {d["kind"] for d in devs}
     assert _section(html, "summary").count("<g transform=") == len(kinds)
@@ -137,7 +138,8 @@ def test_deviation_shows_claim_request_and_reproduce() -> None:
     html = render_html(document)
     body = _section(html, "deviations")
     assert "manager_user_id | integer | Identifier of the department head" in body
-    assert "000_5d603a129c77dabe.txt § Department Object" in body
+    assert "Get Information About the Department im.department.get § Department Object" in body
+    assert "000_5d603a129c77dabe.txt" not in body  # pages are cited by title, not file name
     assert "&lt;WEBHOOK_CODE&gt;" in body  # the placeholder, escaped, inside the curl line
     assert f'id="r-{dev["id"]}"' in body and 'class="copy"' in body
     assert '<mark class="loc">' in body
@@ -154,8 +156,10 @@ def test_observations_coverage_not_checked_and_fixed() -> None:
     assert cov.count('<tr class="st-') == len(document["coverage"])
     assert "5 passed · 2 not exercised · 3 failed of 10" in cov
     nc = _section(html, "not-checked")
-    assert re.search(r"im\.department\.get</code></td><td>throttled</td><td class=\"r\">2<", nc)
-    assert re.search(r"employees\.get</code></td><td>timeout</td><td class=\"r\">1<", nc)
+    assert re.search(
+        r"im\.<wbr>department\.<wbr>get</code></td><td>throttled</td><td class=\"r\">2<", nc
+    )
+    assert re.search(r"employees\.<wbr>get</code></td><td>timeout</td><td class=\"r\">1<", nc)
     fixed = _section(html, "fixed")
     assert "expected error NOT_FOUND, got ERROR_CORE (fixed)" in fixed
 
@@ -198,7 +202,7 @@ def test_a_failed_run_that_checked_less_says_both() -> None:
     document = sample_document(n_deviations=3)
     html = render_html(document)
     assert _verdict(html)[0] == "bad" and "<strong>Failed:</strong>" in html
-    assert "Also incomplete: 3 of 1018 planned case(s) not checked" in html
+    assert "Also incomplete: 3 of 1018 planned cases not checked" in html
 
 
 def test_a_run_where_nothing_got_an_answer_is_not_passed() -> None:
@@ -224,9 +228,14 @@ def test_minimal_document_renders() -> None:
 
 
 def test_self_contained() -> None:
+    """Nothing is fetched: the only outside addresses are links a reader may follow, to the
+    public documentation pages of the index."""
     html = render_html(sample_document())
-    for external in ("<link", 'src="http', 'href="http', "@import", "url("):
+    for external in ("<link", 'src="http', "@import", "url("):
         assert external not in html, external
+    urls = {p.url for p in pages().values() if p.url}
+    links = set(re.findall(r'<a href="(http[^"]*)"', html))
+    assert links and {link.replace("&amp;", "&") for link in links} <= urls
     assert "default-src 'none'" in html
 
 
@@ -269,7 +278,7 @@ def test_actual_object_holding_the_location_marks_that_member() -> None:
 
 
 def test_missing_field_location_and_other_kinds() -> None:
-    assert "(missing)" in str(located_html(None, "/result/*/full_name", "missing_field"))
+    assert "(absent)" in str(located_html(None, "/result/*/full_name", "missing_field"))
     assert (
         str(located_html(200, "status"))
         == 'HTTP <mark class="loc"><span class="j-d">200</span></mark>'

@@ -146,6 +146,10 @@ def test_the_pytest_entry_runs_the_shipped_suites(installed, tmp_path):
         "5",
         "--b24-report-dir",
         str(tmp_path / "reports"),
+        # a private basetemp: the plugin shares its outcome beside it, and other pytest runs of
+        # this machine (the plugin tests, other sessions) must not see this one's
+        "--basetemp",
+        str(tmp_path / "basetemp"),
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

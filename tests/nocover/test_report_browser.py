@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from b24conform.report import write_reports
-from tests.report_samples import HOSTILE, SECTIONS, sample_document
+from tests.report_samples import HOSTILE, SECTIONS, real_docs_deviations, sample_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
@@ -133,6 +133,13 @@ class Browser:
                 return event
             self.events.append(event)
 
+    def set_width(self, width: int, height: int = 900) -> None:
+        """Lay the page out at `width` CSS pixels; below 600 as a phone (mobile viewport rules)."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+
     def open_page(self, url: str) -> None:
         target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)
         attached = self.call(
@@ -141,10 +148,7 @@ class Browser:
         self.session = attached["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.call(f"{domain}.enable")
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-        )
+        self.set_width(1280)
         self.call("Page.navigate", {"url": url})
         self.wait_event("Page.loadEventFired")
 
@@ -156,6 +160,15 @@ class Browser:
         if "exceptionDetails" in reply:
             raise AssertionError(f"JS failed: {expression}: {reply['exceptionDetails']}")
         return reply["result"].get("value")
+
+    def scroll_to(self, selector: str) -> None:
+        """Scroll an element to the top, again once the rows above it have been laid out (rows
+        off screen are only estimated, `content-visibility: auto`)."""
+        for _ in range(3):
+            self.js(
+                f"new Promise(done => {{ document.querySelector({json.dumps(selector)})"
+                ".scrollIntoView(); requestAnimationFrame(() => requestAnimationFrame(done)); })"
+            )
 
     def click(self, selector: str) -> None:
         """A real mouse click in the middle of the element."""
@@ -301,18 +314,101 @@ def test_report_without_javascript_still_reads(browser: Browser, tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_two_thousand_deviations_open_and_filter_quickly(browser: Browser, tmp_path: Path) -> None:
+def test_two_thousand_deviations_open_and_filter(browser: Browser, tmp_path: Path) -> None:
     document = sample_document(n_deviations=2000)
     html = write_reports(document, tmp_path)["html"]
     browser.open_page(html.as_uri())
     assert browser.js("document.querySelectorAll('details.dev').length") == 2000
-    # Time from the click to the next layout, measured in the page.
-    elapsed = browser.js(
-        "(() => { const t = performance.now();"
-        " document.querySelector(\"#filters button[data-value='info']\").click();"
-        " document.body.offsetHeight; return performance.now() - t; })()"
-    )
+    # How fast is for bench/report.py to print; here, that filtering 2,000 rows is right.
+    browser.click("#filters button[data-value='info']")
     infos = sum(d["severity"] == "info" for d in document["deviations"])
     assert browser.js("document.querySelectorAll('details.dev:not(.is-hidden)').length") == infos
-    assert elapsed < 1000, f"filtering 2,000 rows took {elapsed:.0f} ms"
+    assert browser.console_errors() == []
+
+
+#: Layout facts measured in the page (CSS pixels).
+LAYOUT = """(() => {
+  const doc = document.documentElement;
+  const lines = (el) => {
+    const cs = getComputedStyle(el);
+    const lh = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.5;
+    return Math.round(el.getBoundingClientRect().height / lh);
+  };
+  const input = document.querySelector('#filters input[type=search]');
+  const ics = getComputedStyle(input);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = ics.font;
+  return {
+    scrollWidth: doc.scrollWidth,
+    clientWidth: doc.clientWidth,
+    revisionLines: lines(document.querySelector('#revision dd')),
+    targetLines: lines(document.querySelector('#target dd')),
+    placeholder: ctx.measureText(input.placeholder).width,
+    placeholderRoom: input.clientWidth - parseFloat(ics.paddingLeft) - parseFloat(ics.paddingRight),
+    sections: [...document.querySelectorAll('main > section')].map(s => s.id),
+    tops: [...document.querySelectorAll('main > section')].map(s => s.getBoundingClientRect().top),
+    sticking_out: [...document.querySelectorAll('body *')]
+      .filter(e => !e.parentElement.closest('pre, .scroll'))
+      .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 0.5)
+      .map(e => e.tagName + '.' + e.className).slice(0, 5),
+  };
+})()"""
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def layout_document() -> dict[str, Any]:
+    """A report as a reader meets it: a long target name, a five-part revision, the docs' real
+    contradictions of both revisions, judged against the current page."""
+    document = sample_document(n_deviations=12)
+    document["run"]["target"] = "cassette cassettes/reference (recorded from the reference portal)"
+    document["run"]["revision"] = {
+        "rest": 32, "web": 130, "mobile": 22, "desktop": 6, "im_revision_mobile": 22,
+    }  # fmt: skip
+    document["deviations"] = [
+        d for d in document["deviations"] if d["kind"] != "docs_inconsistency"
+    ] + real_docs_deviations()
+    return document
+
+
+@pytest.mark.slow
+def test_report_reads_at_desktop_and_phone_widths(browser: Browser, tmp_path: Path) -> None:
+    """At 1280 px and 390 px: nothing sticks out sideways, the revision and target cells fit in
+    two lines, the search placeholder is whole, and both widths show the same sections in the
+    same order. Full-page screenshots go to reports/screenshots/ (compared by their size: a page
+    wider than the window would make the picture wider)."""
+    html = write_reports(layout_document(), tmp_path)["html"]
+    browser.open_page(html.as_uri())
+    facts = {}
+    for width in (1280, 390):
+        browser.set_width(width)
+        browser.call("Page.reload")
+        browser.wait_event("Page.loadEventFired")
+        facts[width] = f = browser.js(LAYOUT)
+        assert f["clientWidth"] == width
+        assert f["scrollWidth"] <= width, (width, f["sticking_out"])
+        assert f["sticking_out"] == [], width
+        assert f["revisionLines"] <= 2, (width, f["revisionLines"])
+        assert f["targetLines"] <= 2, (width, f["targetLines"])
+        assert f["placeholder"] <= f["placeholderRoom"], (width, f)
+        assert f["tops"] == sorted(f["tops"])
+        browser.js("window.scrollTo(0, 0)")
+        browser.screenshot(SCREENSHOTS / f"report-{width}-top.png")
+        full = SCREENSHOTS / f"report-{width}-full.png"
+        browser.screenshot(full, full_page=True)
+        shot_width, shot_height = png_size(full)
+        assert shot_width == width, (width, shot_width)
+        f["height"] = shot_height
+        browser.scroll_to("#docs-inconsistencies")
+        browser.screenshot(SCREENSHOTS / f"report-{width}-docs.png")
+    assert facts[390]["sections"] == facts[1280]["sections"] == list(SECTIONS)
+    # The phone page reflows (taller), it does not shrink the desktop page into the window.
+    assert facts[390]["height"] > facts[1280]["height"]
+    # At desktop width the revision fits on one line.
+    assert facts[1280]["revisionLines"] == 1
     assert browser.console_errors() == []

@@ -117,6 +117,8 @@ class StrictPersister(FilesystemPersister):
         except CassetteDecodeError:
             raise UsageError(f"cassette {folder}: {path.name} is not UTF-8 text") from None
         except ValueError as exc:
+            if path.is_file() and not path.read_bytes().strip():  # vcrpy < 9 gets here when empty
+                raise UsageError(f"cassette {folder}: {path.name} is empty; re-record it") from None
             line = getattr(exc, "lineno", None)
             where = f" at line {line}" if line else ""
             raise UsageError(
@@ -193,6 +195,22 @@ def replay_credentials(meta: dict[str, Any]) -> tuple[Credentials, dict[str, Cre
         role: parse_webhook(url, allow_insecure=True) for role, url in meta.get("roles", {}).items()
     }
     return main, roles
+
+
+def cassette_name(folder: Path, meta: dict[str, Any]) -> str:
+    """A replay's target, named by the cassette (as the user gave it) and where it came from.
+
+    The recorded host is kept only for a live recording: the reference portal's loopback port of
+    the day it was recorded means nothing to a reader.
+    """
+    source = meta.get("source")
+    if source == "reference":
+        origin = "recorded from the reference portal"
+    elif source == "docs-examples":
+        origin = "the documentation's example answers"
+    else:
+        origin = f"recorded from {meta.get('target') or 'an unnamed portal'}"
+    return f"cassette {folder} ({origin})"
 
 
 def read_cassette(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

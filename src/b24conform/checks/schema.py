@@ -7,13 +7,14 @@ missing field (one finding per field, at the pointer it should have had), an
 the `x-doc` of the schema that states the claim.
 
 An object schema may name an older documented revision (`x-version-lag`): a field it documents
-that the older page's object lacks, missing from an answer, is version lag (a warning naming both
-pages), since a portal may still serve the older object; a field both pages document stays an
+that the older page's object lacks, missing from an answer, is version lag (a warning naming the
+older revision; the finding's doc reference names the current page), since a portal may still serve the older object; a field both pages document stays an
 error. Judged by the older revision (`--docs rev18`), its own page alone decides.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -68,10 +69,10 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
                 kind="missing_field",
                 location=f"{where}/{name}",
                 message=(
-                    f"version lag: {name!r} is documented by the current page ({doc.source}) "
-                    f"but not by the {older[0]} page ({older[2]}), and the answer lacks it"
+                    f"version lag: {name!r} is documented by the current page but not by the "
+                    f"{older[0]} page, and the answer lacks it"
                     if lag and older
-                    else f"documented field {name!r} is missing"
+                    else f"documented field {name!r} is absent"
                 ),
                 doc=doc,
                 expected=_describe(properties.get(name)),
@@ -109,11 +110,48 @@ def schema_findings(error: ValidationError, fallback: DocRef) -> Iterator[Findin
     yield Finding(
         kind=kind,
         location=where,
-        message=f"{where or 'body'}: {error.message[:200]}",
+        message=_mismatch(error),
         doc=_doc(error.schema, fallback),
         expected=_describe(error.schema),
         actual=instance,
     )
+
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
+def _named(path: list[Any]) -> str:
+    """The value a path leads to, named as a reader says it ('active', an item of 'departments')."""
+    if not path:
+        return "the body"
+    if isinstance(path[-1], int):
+        parent = next((p for p in reversed(path) if isinstance(p, str)), None)
+        return f"an item of {parent!r}" if parent else "an item"
+    return repr(str(path[-1]))
+
+
+def _mismatch(error: ValidationError) -> str:
+    """What is wrong with a value, in JSON's words (null, not Python's None; "a", not 'a').
+
+    A value that is there but null is said to be null: "absent" is kept for a field that is not
+    there at all (a missing field). The location is not repeated: it is the finding's own member.
+    """
+    value = error.instance
+    name = _named(list(error.absolute_path))
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    if len(shown) > 120:
+        shown = shown[:117] + "..."
+    expected = _describe(error.schema)
+    if value is None:
+        return f"{name} is null where the docs say {expected}"
+    if error.validator == "format":
+        return f"{name} is {shown}, not a valid {error.validator_value}"
+    if error.validator == "pattern":
+        return f"{name} is {shown}, which does not match {error.validator_value}"
+    if error.validator in ("type", "anyOf", "oneOf"):
+        kind = _JSON_TYPES.get(type(value), "a number")
+        return f"{name} is {kind} ({shown}) where the docs say {expected}"
+    return f"{name}: {error.message[:200]}"
 
 
 def _older_page(schema: dict[str, Any]) -> tuple[str, set[str], str] | None:

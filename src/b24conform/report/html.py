@@ -9,6 +9,7 @@ viewer that marks a deviation's location) escapes every piece of text it emits.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from b24conform.deviations import (
     verdict,
 )
 from b24conform.report.json import fail_on, ordered
+from b24conform.report.text import cite, compact, doc_page, plural, split_doc_location, where
 
 TEMPLATES = Path(__file__).parent / "templates"
 COVERAGE_ORDER = {"parameter": 0, "field": 1, "error": 2, "rule": 3}
@@ -50,6 +52,11 @@ def _environment() -> Environment:
     env.filters["json_html"] = json_html
     env.filters["located"] = located_html
     env.filters["compact"] = compact
+    env.filters["cite"] = cite
+    env.filters["page"] = doc_page
+    env.filters["where"] = where
+    env.filters["breakable"] = breakable
+    env.globals["plural"] = plural
     env.filters["duration"] = _duration
     env.filters["when"] = _when
     return env
@@ -75,10 +82,16 @@ def render_html(document: dict[str, Any]) -> str:
 
 
 def host_only(target: Any) -> str:
-    """The portal's host (and port), whatever the target string carries (a URL, a path, userinfo)."""
+    """The portal's host (and port), whatever the target string carries (a URL, a path, userinfo).
+
+    A description in words ("reference portal", "cassette cassettes/acme (recorded from …)") is
+    kept as it is, less any `/rest/…` tail a hand-edited log might carry.
+    """
     if not target:
         return "unknown"
     text = str(target).strip()
+    if " " in text and "://" not in text:
+        return re.sub(r"/rest/\S*", "", text)
     if "://" in text:
         parts = urlsplit(text)
         host = parts.hostname or ""
@@ -145,6 +158,10 @@ def build_view(document: dict[str, Any]) -> dict[str, Any]:
         "by_method": by_method,
         "deviations": api_devs,
         "doc_deviations": doc_devs,
+        "doc_groups": doc_groups(doc_devs, str(run.get("docs") or "current")),
+        "judged_label": revision_label(str(run.get("docs") or "current")).replace(
+            "The ", "the ", 1
+        ),
         "open_all": len(all_devs) <= OPEN_ALL_UP_TO,
         "fixed": fixed,
         "observations": sorted(
@@ -161,6 +178,38 @@ def build_view(document: dict[str, Any]) -> dict[str, Any]:
         "not_checked_reasons": sorted(not_checked_reasons(document).items(), key=lambda r: -r[1]),
         "verdict": verdict(document, threshold),
     }
+
+
+def revision_label(revision: str) -> str:
+    """'current' → 'The current documentation', 'rev18' → 'Revision 18'."""
+    if revision.startswith("rev") and revision[3:].isdigit():
+        return f"Revision {revision[3:]}"
+    return f"The {revision} documentation"
+
+
+def doc_groups(deviations: list[dict[str, Any]], judged: str) -> list[dict[str, Any]]:
+    """The docs' contradictions grouped by the revision of the page they were found in.
+
+    The judged revision comes first. The docs are checked against themselves in every revision
+    a method has, whichever one the portal is judged against, so a group of another revision
+    carries a note that says why it is listed.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for d in deviations:
+        parts = split_doc_location(str(d.get("location") or ""))
+        found = doc_page({"source": parts[0]}) if parts else doc_page(d.get("doc"))
+        revision = (found.revision if found else None) or judged
+        groups.setdefault(revision, []).append(d)
+    order = sorted(groups, key=lambda r: (r != judged, r != "current", r))
+    return [
+        {
+            "revision": revision,
+            "label": revision_label(revision),
+            "judged": revision == judged,
+            "deviations": groups[revision],
+        }
+        for revision in order
+    ]
 
 
 def kind_chart(by_kind: dict[str, Counter[str]], kinds: list[str]) -> dict[str, Any]:
@@ -258,9 +307,10 @@ def not_checked_view(entries: list[Any]) -> dict[str, Any]:
 # -- filters -----------------------------------------------------------------------------------
 
 
-def compact(value: Any) -> str:
-    """One-line JSON (escaped by the template like any other text)."""
-    return json.dumps(value, ensure_ascii=False, default=str)
+def breakable(text: Any) -> Markup:
+    """Text that may wrap after a dot, slash or underscore (`im.department.<wbr>get`): a narrow
+    table column breaks names where a reader expects, not in the middle of a word."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=[./_])", str(text)))
 
 
 def _duration(seconds: Any) -> str:
@@ -435,7 +485,7 @@ def located_html(actual: Any, location: Any, kind: Any = None) -> Markup:
         lines.append(Markup('{}<span class="j-cut">…</span>').format(pad))
         if last and not holder:
             if missing:
-                shown = Markup('<span class="j-n">(missing)</span>')
+                shown = Markup('<span class="j-n">(absent)</span>')
             else:
                 shown = _pp(actual, depth + 1)
             lines.append(Markup('{}<mark class="loc">{}: {}</mark>').format(pad, label, shown))

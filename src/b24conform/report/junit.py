@@ -16,6 +16,7 @@ from typing import Any
 
 from b24conform.deviations import blocks
 from b24conform.report.json import fail_on, ordered
+from b24conform.report.text import describe, plural, where
 
 # Characters XML 1.0 cannot carry at all (not even escaped): replaced by U+FFFD.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -23,25 +24,6 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 def _clean(text: Any) -> str:
     return _ILLEGAL_XML.sub("\ufffd", str(text))
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _describe(dev: dict[str, Any]) -> str:
-    doc = dev.get("doc") or {}
-    lines = [
-        f"[{dev.get('severity')}] {dev.get('kind')} at {dev.get('location')}: {dev.get('message')}",
-        f"  expected: {_json(dev.get('expected'))}",
-        f"  actual:   {_json(dev.get('actual'))}",
-        f"  docs:     {doc.get('source', '?')}, section {doc.get('section', '?')!r}: "
-        f'"{doc.get("quote", "")}"',
-        f"  seen:     {dev.get('occurrences', 1)} time(s), {dev.get('baseline', 'new')}",
-    ]
-    if dev.get("reproduce"):
-        lines.append(f"  reproduce: {dev['reproduce']}")
-    return "\n".join(lines)
 
 
 def _case_key(item: dict[str, Any]) -> tuple[str, str]:
@@ -109,13 +91,13 @@ def render_junit(document: dict[str, Any]) -> str:
                 kinds = sorted({str(d.get("kind")) for d in failing})
                 first = failing[0]
                 message = (
-                    f"{len(failing)} new deviation(s) at or above {threshold}: "
-                    f"{first.get('kind')} at {first.get('location')}: {first.get('message')}"
+                    f"{plural(len(failing), 'new deviation')} at or above {threshold}: "
+                    f"{first.get('kind')} at {where(first.get('location'))}: {first.get('message')}"
                 )
                 failure = ET.SubElement(
                     case, "failure", message=_clean(message), type=_clean(",".join(kinds))
                 )
-                failure.text = _clean("\n\n".join(_describe(d) for d in failing))
+                failure.text = _clean("\n\n".join(describe(d) for d in failing))
             elif info.get("status") == "not_run" and not devs:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message="check not run")
@@ -123,7 +105,7 @@ def render_junit(document: dict[str, Any]) -> str:
                 out = ET.SubElement(case, "system-out")
                 out.text = _clean(
                     "Not failing (known in the baseline or below --fail-on "
-                    f"{threshold}):\n\n" + "\n\n".join(_describe(d) for d in others)
+                    f"{threshold}):\n\n" + "\n\n".join(describe(d) for d in others)
                 )
         for entry in not_checked.get(method, []):
             counts["tests"] += 1
