@@ -61,6 +61,33 @@ def test_the_bucket_never_lets_more_through_than_the_portal_would_accept(rate, b
             assert j - i + 1 <= burst + rate * (sent[j] - start) + 1e-6
 
 
+def test_a_level_a_rounding_error_over_capacity_still_lets_the_next_call_through():
+    """Float rounding left the level at 6.000000000000004 of 7: the wait asked for was too short to
+    move a clock reading 1e6, so `acquire` looped forever (seen as a hung property test)."""
+
+    class Clock:
+        now = 1e6
+
+        def __call__(self):
+            return self.now
+
+        def sleep(self, seconds):
+            self.now += seconds
+
+    clock = Clock()
+    bucket = LeakyBucket(RateLimit(3.0, 7), margin=0, clock=clock, sleep=clock.sleep)
+    bucket._level, bucket._updated = 6.000000000000004, clock.now
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        assert len(sleeps) < 10, "acquire keeps asking for waits that do not move the clock"
+        clock.sleep(seconds)
+
+    bucket._sleep = sleep
+    assert bucket.acquire() < 1e-6
+
+
 names = st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=10)
 phones = st.from_regex(r"\+?[0-9 ()-]{2,15}", fullmatch=True)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 from b24conform.errors import UsageError
 
+#: Float slack when comparing the bucket's level: without it a level of 6.000000000000004 against a
+#: capacity of 7 asks for a wait too short to move a clock that reads large numbers, forever.
+_EPSILON = 1e-9
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*s\s*:\s*(\d+)\s*$")
 
 
@@ -75,7 +78,7 @@ class LeakyBucket:
             with self._lock:
                 now = self._clock()
                 self._drain(now)
-                if self._level + 1 <= self.capacity:
+                if self._level + 1 <= self.capacity + _EPSILON:
                     self._level += 1
                     self.waited += waited
                     return waited
