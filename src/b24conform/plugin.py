@@ -139,6 +139,8 @@ class _locked:
 
 def assert_conforms(outcome: Outcome, method: str, check: str) -> None:
     """Fail with every new deviation of one method and check that is at or above --fail-on."""
+    from collections import Counter
+
     from b24conform.baseline import failing
 
     if method not in outcome.document["run"]["methods"]:
@@ -153,3 +155,15 @@ def assert_conforms(outcome: Outcome, method: str, check: str) -> None:
         from b24conform.report.text import describe
 
         pytest.fail("\n\n".join(describe(d) for d in found), pytrace=False)
+    # a check that did not judge every planned case of its method cannot pass (the CLI's exit 4)
+    missed = Counter(
+        entry.get("reason", "unknown")
+        for entry in outcome.document.get("not_checked") or []
+        if entry.get("method") == method
+    )
+    if missed:
+        why = ", ".join(f"{reason}: {count}" for reason, count in sorted(missed.items()))
+        pytest.fail(
+            f"incomplete: {sum(missed.values())} planned cases of {method} were not checked ({why})",
+            pytrace=False,
+        )
