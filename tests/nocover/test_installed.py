@@ -8,6 +8,7 @@ work is `.ci/run`'s lowest-direct run; this test is about what the wheel itself 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -105,6 +106,20 @@ def test_the_openapi_export(installed, tmp_path):
     assert '"openapi": "3.1.0"' in (tmp_path / "contract.json").read_text()
 
 
+def _a_recorded_json_call() -> tuple[dict, dict]:
+    """An im.department.get call the shipped cassette answered 200, sent as JSON: its parameters
+    and its recorded answer (the recording changes when the corpus does; no call is hard-coded)."""
+    interactions = json.loads((SHIPPED / "cassette.json").read_text())["interactions"]
+    interaction = next(
+        i
+        for i in interactions
+        if i["request"]["uri"].endswith("/im.department.get")
+        and (i["request"]["body"] or "").startswith("{")
+        and i["response"]["status"]["code"] == 200
+    )
+    return json.loads(interaction["request"]["body"]), interaction["response"]
+
+
 def test_a_cassette_served_as_a_portal(installed, tmp_path):
     import requests
 
@@ -122,8 +137,10 @@ def test_a_cassette_served_as_a_portal(installed, tmp_path):
             assert line, proc.stderr.read()
             lines.append(line)
         main_url = next(line.split()[1] for line in lines if line.strip().startswith("main "))
-        answer = requests.post(main_url + "im.department.get", json={"ID": "[1]"}, timeout=10)
-        assert answer.status_code == 200 and "result" in answer.json()
+        params, recorded = _a_recorded_json_call()
+        answer = requests.post(main_url + "im.department.get", json=params, timeout=10)
+        assert answer.status_code == 200
+        assert answer.json() == json.loads(recorded["body"]["string"])
         missing = requests.post(main_url + "im.department.get", json={"ID": [424242]}, timeout=10)
         assert missing.status_code == 404
     finally:
