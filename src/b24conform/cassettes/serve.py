@@ -148,9 +148,7 @@ def serve(
     stop: threading.Event | None = None,
 ) -> int:
     """`b24conform portal --cassette DIR`: serve until Ctrl-C or SIGTERM; return the exit code."""
-    import signal
-
-    from b24conform.portal.command import _write_ca
+    from b24conform.portal.command import _write_ca, serve_until_stopped
     from b24conform.portal.server import HttpServer
 
     if ca_file and not tls:
@@ -168,14 +166,7 @@ def serve(
         print("\n".join(service.describe(base_url)))
         if ca_file:
             print(f"CA certificate: {ca_file} (trust it: REQUESTS_CA_BUNDLE={ca_file} ...)")
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        waiter = stop or threading.Event()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: waiter.set())
-        while not waiter.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(stop)
     finally:
         server.stop()
     print("Portal stopped.", flush=True)

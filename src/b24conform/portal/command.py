@@ -170,19 +170,24 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print("\n".join(portal.describe()))
         if ca_file:
             print(f"CA certificate: {ca_file} (trust it: b24conform run --ca-bundle {ca_file} ...)")
-        print("Serving; press Ctrl-C to stop.", flush=True)
-        waiter = stop or threading.Event()
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C does.
-            signal.signal(signal.SIGTERM, lambda *_: waiter.set())
-        while not waiter.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(stop)
     finally:
         portal.stop()
     print("Portal stopped.", flush=True)
     return 0
+
+
+def serve_until_stopped(stop: threading.Event | None = None) -> None:
+    """Block until Ctrl-C, SIGTERM (a service manager, `kill`: as clean as Ctrl-C) or `stop`."""
+    print("Serving; press Ctrl-C to stop.", flush=True)
+    waiter = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: waiter.set())
+    try:
+        while not waiter.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
 
 
 def _write_ca(portal: ReferencePortal, path: str | None) -> str:
