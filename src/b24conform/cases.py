@@ -42,6 +42,9 @@ class Case:
     is observed, not judged, beyond the platform's general claims). `credentials` names whose
     credentials send it: the main ones, another role's, or a deliberately wrong code. `pair` is
     the row of request dimensions a pairwise case stands for (`dimensions`), empty otherwise.
+    `silent` says what part of a valid request the docs do not cover (more than 50 ids, ids
+    that exist on no department), empty when they cover all of it; it follows from the pair, so
+    a recording does not store it.
     """
 
     method: str
@@ -54,6 +57,13 @@ class Case:
     credentials: str = "main"
     doc: str = "documented"
     pair: tuple[tuple[str, str], ...] = ()
+    silent: str = ""
+
+    @property
+    def docs_silent(self) -> bool:
+        """Whether the docs leave some of this request uncovered: a probe, or a valid case with
+        docs-silent input. A server error or a refusal of it is then a warning, not an error."""
+        return self.kind == "probe" or bool(self.silent)
 
     def to_json(self) -> dict[str, Any]:
         data = {

@@ -26,7 +26,14 @@ from b24conform.cases import Case, Expectation
 from b24conform.checks import CheckContext
 from b24conform.checks.http import system_error
 from b24conform.defaults import DEFAULTS
-from b24conform.dimensions import Company, PairPlan, dimensions, pair_cases, plan_pairs
+from b24conform.dimensions import (
+    Company,
+    PairPlan,
+    dimensions,
+    pair_cases,
+    plan_pairs,
+    silent_of,
+)
 from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
 from b24conform.spec import DocRef, MethodContract, Spec
 from b24conform.transport import Call
@@ -89,7 +96,8 @@ class Plan:
         for name, into in (("direct", plan.direct), ("batched", plan.batched)):
             for data in corpus.get(name, []):
                 expect = expectation(spec, context, data["kind"], data["name"], data["method"])
-                into.append(Case.from_json(data, expect))
+                case = Case.from_json(data, expect)
+                into.append(dataclasses.replace(case, silent=silent_of(dict(case.pair))))
         for method in methods:
             rows = [
                 dict(c.pair) for c in plan.direct + plan.batched if c.method == method and c.pair

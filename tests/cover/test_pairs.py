@@ -130,7 +130,7 @@ def test_pair_cases_send_what_their_row_says():
         assert isinstance(ids, str) == (row["ID form"] == "json string")
         assert call.indexed == (row["ID form"] == "keys")
         sent = len(ids if isinstance(ids, list) else ids.strip("[]").split(","))
-        assert (sent > 50) == (row["ID set"] == "over 50")
+        assert (sent > 50) == (row["ID set"] == "over 50") == case.docs_silent
         assert set(case.requested_ids) <= set(COMPANY.department_ids)
         if row["ID set"] == "deep":
             assert case.requested_ids == (10,)
@@ -142,6 +142,8 @@ def test_the_plan_survives_a_recording():
     plan = _plan(max_examples=5)
     again = Plan.from_corpus(plan.to_corpus(), SPEC, CheckContext(SPEC))
     assert [c.to_json() for c in again.direct] == [c.to_json() for c in plan.direct]
+    assert [c.docs_silent for c in again.direct] == [c.docs_silent for c in plan.direct]
+    assert any(c.docs_silent for c in again.direct)
     for method, pairs in plan.pairs.items():
         assert sorted(map(row_key, again.pairs[method].rows)) == sorted(map(row_key, pairs.rows))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 from types import SimpleNamespace
 
@@ -276,6 +277,23 @@ def test_a_server_error_anywhere_is_a_deviation(exchange, expected):
     found = verdicts(exchange)
     assert expected in found
     assert not any(kind == "rejected_valid_input" for kind, _, _ in found)
+
+
+def test_a_valid_case_holding_docs_silent_input_fails_at_a_probes_severity():
+    """The pairs' more-than-50 row is a valid request the docs do not wholly cover: a 500 or a
+    refusal there is the probe's warning; its answer's shape is judged as strictly as any."""
+    silent = dataclasses.replace(valid_case(False), silent="more than 50 ids")
+    assert ("server_error", "status", "warning") in verdicts(
+        Exchange(silent, answer(INTERNAL, 500))
+    )
+    refused = {"error": "ERROR_ARGUMENT", "error_description": "Too many ids"}
+    assert ("rejected_valid_input", "status", "warning") in verdicts(
+        Exchange(silent, answer(refused, 400))
+    )
+    wrong_shape = {"result": [{"id": "three"}], "time": EXAMPLE_N["time"]}
+    assert any(
+        severity == "error" for _, _, severity in verdicts(Exchange(silent, answer(wrong_shape)))
+    )
 
 
 def test_a_server_error_of_a_valid_request_outweighs_the_same_on_a_probe():

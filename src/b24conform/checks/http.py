@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from b24conform.cases import Exchange, Expectation
-from b24conform.checks.registry import CheckContext, check
+from b24conform.checks.registry import CheckContext, check, silent_severity
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
 
@@ -50,7 +50,7 @@ def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         doc=platform_doc(ctx, "success_status"),
         expected="an HTTP answer",
         actual=response.failure,
-        severity="warning" if exchange.case.kind == "probe" else None,
+        severity=silent_severity(exchange.case),
     )
 
 
@@ -69,13 +69,13 @@ def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
                 kind="server_error",
                 location=where,
                 message=f"the portal failed with {actual}"
-                + (" on input the docs do not cover" if case.kind == "probe" else ""),
+                + (" on input the docs do not cover" if case.docs_silent else ""),
                 doc=DocRef.from_json(known["doc"])
                 if known
                 else platform_doc(ctx, "success_status"),
                 expected="a documented answer",
                 actual=actual,
-                severity="warning" if case.kind == "probe" else None,
+                severity=silent_severity(case),
             )
             return
     if case.kind == "valid":
@@ -92,6 +92,7 @@ def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
                 else platform_doc(ctx, "success_status"),
                 expected=200,
                 actual={"status": status, "error": body.get("error")},
+                severity=silent_severity(case),
             )
         elif status is not None and status != 200:
             yield Finding(
@@ -153,7 +154,7 @@ def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             doc=platform_doc(ctx, "content_type"),
             expected="application/json; charset=utf-8",
             actual=value or None,
-            severity="warning" if exchange.case.kind == "probe" else None,
+            severity=silent_severity(exchange.case),
         )
 
 
@@ -172,7 +173,7 @@ def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         ),
         expected="a JSON object",
         actual=preview,
-        severity="warning" if exchange.case.kind == "probe" else None,
+        severity=silent_severity(exchange.case),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from b24conform.cases import Exchange
+from b24conform.cases import Case, Exchange
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, load_spec
 from b24conform.spec.fields import FieldPresence
@@ -48,6 +48,13 @@ def finisher(name: str) -> Callable[[FinishFunction], FinishFunction]:
         return function
 
     return register
+
+
+def silent_severity(case: Case) -> str | None:
+    """The probe severity rule, in one place: what goes wrong on input the docs do not cover (a
+    probe, or a valid case holding docs-silent input) is a warning; on documented input, the
+    finding kind's own severity (None)."""
+    return "warning" if case.docs_silent else None
 
 
 @functools.cache
