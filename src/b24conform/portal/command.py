@@ -178,16 +178,24 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def serve_until_stopped(stop: threading.Event | None = None) -> None:
-    """Block until Ctrl-C, SIGTERM (a service manager, `kill`: as clean as Ctrl-C) or `stop`."""
+    """Block until Ctrl-C, SIGTERM (a service manager, `kill`: as clean as Ctrl-C) or `stop`.
+
+    Both signals only set an event: a KeyboardInterrupt raised at an arbitrary point (in the
+    middle of the shutdown that follows, say) would leave a traceback and a half-stopped server.
+    """
     print("Serving; press Ctrl-C to stop.", flush=True)
     waiter = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: waiter.set())
+    if threading.current_thread() is not threading.main_thread():
+        waiter.wait()
+        return
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda *_: waiter.set()) for number in signals}
     try:
         while not waiter.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _write_ca(portal: ReferencePortal, path: str | None) -> str:
