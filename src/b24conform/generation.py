@@ -80,6 +80,10 @@ def strategy_from_schema(
     raise UsageError(f"request schema keyword set not supported for generation: {sorted(schema)}")
 
 
+class _Enough(Exception):
+    """Stops a Hypothesis run that has drawn all the examples asked for."""
+
+
 def draw_valid_params(
     contract: MethodContract, values: dict[str, Sequence[Any]], count: int, seed: int
 ) -> list[dict[str, Any]]:
@@ -101,10 +105,14 @@ def draw_valid_params(
     )
     @given(strategy)
     def collect(params: dict[str, Any]) -> None:
-        if len(drawn) < count:
-            drawn.setdefault(json.dumps(params, sort_keys=True), params)
+        drawn.setdefault(json.dumps(params, sort_keys=True), params)
+        if len(drawn) == count:
+            raise _Enough  # the rest of the examples would only be thrown away
 
-    collect()
+    try:
+        collect()
+    except _Enough:
+        pass
     params_list = list(drawn.values())
     for params in params_list:
         errors = list(validator.iter_errors(params))
