@@ -17,7 +17,10 @@ import pytest
 
 from b24conform.cli import main
 
-FAST = ["--max-examples", "30", "--quiet"]
+#: no rate limit: the standard plan makes a whole run wait ~30 s for tokens (tests/nocover keeps it)
+FAST = ["--max-examples", "30", "--rate-limit", "off", "--quiet"]
+#: one method: the faults these tests switch on are all in im.department.get's answers
+ONE = ["--methods", "im.department.get", *FAST]
 
 
 @dataclass
@@ -70,9 +73,7 @@ def test_default_run_checks_the_bundled_portal_and_writes_the_three_reports(tmp_
 
 
 def test_a_fault_fails_the_run_and_fail_on_never_lets_it_pass(b24, tmp_path):
-    failing = b24(
-        "run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *FAST
-    )
+    failing = b24("run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *ONE)
     assert failing.returncode == 1
     assert "missing_field" in (tmp_path / "deviations.json").read_text()
     assert "/result/*/full_name" in failing.stdout
@@ -84,7 +85,7 @@ def test_a_fault_fails_the_run_and_fail_on_never_lets_it_pass(b24, tmp_path):
         "missing_full_name",
         "--fail-on",
         "never",
-        *FAST,
+        *ONE,
     )
     assert never.returncode == 0
 
@@ -134,7 +135,7 @@ def test_a_run_that_cannot_start_leaves_the_previous_report_alone(b24, tmp_path)
 
 def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
-    b24("run", "--report-dir", str(old), "--portal-fault", "missing_full_name", *FAST)
+    b24("run", "--report-dir", str(old), "--portal-fault", "missing_full_name", *ONE)
     b24(
         "run",
         "--report-dir",
@@ -143,7 +144,7 @@ def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
         "missing_full_name",
         "--portal-fault",
         "color_without_hash",
-        *FAST,
+        *ONE,
     )
     diff = b24("diff", str(old / "deviations.json"), str(new / "deviations.json"))
     assert diff.returncode == 1
@@ -157,7 +158,7 @@ def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
         "missing_full_name",
         "--baseline",
         str(old / "deviations.json"),
-        *FAST,
+        *ONE,
     )
     assert known.returncode == 0, known.stdout
     back = b24("diff", str(new / "deviations.json"), str(old / "deviations.json"))
@@ -165,7 +166,7 @@ def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
 
 
 def test_report_is_rebuilt_from_a_log(b24, tmp_path):
-    b24("run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *FAST)
+    b24("run", "--report-dir", str(tmp_path), "--portal-fault", "missing_full_name", *ONE)
     (tmp_path / "report.html").unlink()
     rebuilt = b24("report", str(tmp_path / "deviations.json"))
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -174,7 +175,7 @@ def test_report_is_rebuilt_from_a_log(b24, tmp_path):
 
 def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path):
     portal = subprocess.Popen(
-        [sys.executable, "-m", "b24conform.cli", "portal", "--port", "0"],
+        [sys.executable, "-m", "b24conform.cli", "portal", "--port", "0", "--rate-limit", "off"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -187,7 +188,7 @@ def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path)
             match = re.search(r"http://127\.0\.0\.1:\d+/rest/\d+/\S+/", line)
             url = match.group(0) if match and "employee" in line else None
         assert url, "the portal printed no employee webhook URL"
-        result = b24_process("run", "--webhook", url, "--report-dir", str(tmp_path), *FAST)
+        result = b24_process("run", "--webhook", url, "--report-dir", str(tmp_path), *ONE)
         assert result.returncode == 0, result.stdout + result.stderr
         document = json.loads((tmp_path / "deviations.json").read_text())
         assert document["run"]["mode"] == "live"

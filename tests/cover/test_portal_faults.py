@@ -143,7 +143,13 @@ def baseline():
         return probe(portal)
 
 
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.slow) if name == "slow_answer" else name
+        for name in sorted(CATALOGUE)
+    ],
+)
 def test_every_fault_changes_some_answer(baseline, name):
     with ReferencePortal(faults=[name]) as portal:
         answers = probe(portal)

@@ -171,7 +171,8 @@ class HttpServer:
     def start(self) -> None:
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            # how long stop() waits for the loop to notice: a test suite starts hundreds of portals
+            kwargs={"poll_interval": 0.01},
             name=f"b24conform-portal:{self.port}",
             daemon=True,
         )
