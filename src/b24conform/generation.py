@@ -165,8 +165,20 @@ def valid_case(contract: MethodContract, params: dict[str, Any], name: str = "va
 
 
 def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> list[Case]:
-    drawn = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
-    return [valid_case(contract, params) for params in drawn]
+    """`count` valid cases; the draws of a (method, revision, ids, count, seed) are kept for the
+    process, since they are the same every time: a second run in one process (the Python API in a
+    loop, `--docs` compared across revisions, a test suite) does not pay Hypothesis again."""
+    key = (contract.name, contract.revision, tuple(ids), count, seed)
+    if key not in _DRAWN:
+        if len(_DRAWN) >= 64:
+            _DRAWN.clear()  # a long-lived process asking for ever new draws keeps only recent ones
+        params = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
+        _DRAWN[key] = json.dumps(params)
+    return [valid_case(contract, params) for params in json.loads(_DRAWN[key])]
+
+
+#: draws already made in this process, as JSON (each run gets its own copy of the values)
+_DRAWN: dict[tuple[Any, ...], str] = {}
 
 
 def rule_cases(contract: MethodContract) -> list[Case]:
