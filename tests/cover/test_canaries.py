@@ -79,15 +79,26 @@ def _served_personal_values(portal) -> set[str]:
     return {v for v in values if len(v) >= 6}  # shorter ones match by chance anywhere
 
 
-def test_reports_quote_no_personal_data_yet_show_the_fault(portal, tmp_path, capsys, caplog):
-    personal = _served_personal_values(portal)
-    assert len(personal) > 20
+@pytest.fixture(scope="module")
+def personal(portal) -> set[str]:
+    values = _served_personal_values(portal)
+    assert len(values) > 20
+    return values
+
+
+def _leaked(personal: set[str], everything: str) -> list[str]:
+    return sorted(v for v in personal if v in everything)
+
+
+def test_reports_quote_no_personal_data_yet_show_the_fault(
+    portal, personal, tmp_path, capsys, caplog
+):
     argv = ["run", "--webhook", portal.webhook_url("employee"), "--report-dir", str(tmp_path)]
     argv += ["--methods", "im.department.get", "--max-examples", "40", "--rate-limit", "off"]
     code, terminal = _main(argv, capsys, caplog)
     assert code == 1
     written = _everything_written(tmp_path)
-    assert sorted(v for v in personal if v in written or v in terminal) == []
+    assert _leaked(personal, written + terminal) == []
     document = json.loads((tmp_path / "deviations.json").read_text())
     shown = {d["location"]: d["actual"] for d in document["deviations"]}
     # the faked values keep the shape that makes them deviations
@@ -98,7 +109,7 @@ def test_reports_quote_no_personal_data_yet_show_the_fault(portal, tmp_path, cap
 
 
 def test_no_secret_anywhere_for_webhook_extranet_record_and_replay(
-    portal, tmp_path, capsys, caplog, monkeypatch
+    portal, personal, tmp_path, capsys, caplog, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
     webhook, extranet = portal.webhook_url("employee"), portal.webhook_url("extranet")
@@ -115,11 +126,12 @@ def test_no_secret_anywhere_for_webhook_extranet_record_and_replay(
     assert code == 1
     everything = _everything_written(tmp_path) + terminal + replayed
     assert [s for s in secrets if s in everything] == []
+    assert _leaked(personal, everything) == []  # the cassette holds fakes of the same shape
     assert not (tmp_path / ".hypothesis").exists()  # generation keeps no example database
 
 
 def test_no_token_anywhere_for_an_oauth_run_record_and_replay(
-    portal, tmp_path, capsys, caplog, monkeypatch
+    portal, personal, tmp_path, capsys, caplog, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
     token = portal.oauth_token("employee")
@@ -135,10 +147,11 @@ def test_no_token_anywhere_for_an_oauth_run_record_and_replay(
     assert code == 1
     everything = _everything_written(tmp_path) + terminal + replayed
     assert token not in everything
+    assert _leaked(personal, everything) == []
 
 
 def test_no_secret_in_an_interrupted_run_and_its_recording_is_not_kept(
-    portal, tmp_path, capsys, caplog, monkeypatch
+    portal, personal, tmp_path, capsys, caplog, monkeypatch
 ):
     real = cli.to_run_options
     monkeypatch.setattr(cli, "to_run_options", lambda get, progress: real(get, Interrupt(5)))
@@ -149,7 +162,9 @@ def test_no_secret_in_an_interrupted_run_and_its_recording_is_not_kept(
     assert code in (1, 4)
     assert "the recording was not kept" in terminal
     assert not cassette.exists()
-    assert _code(webhook) not in _everything_written(tmp_path) + terminal
+    everything = _everything_written(tmp_path) + terminal
+    assert _code(webhook) not in everything
+    assert _leaked(personal, everything) == []
     assert json.loads((tmp_path / "deviations.json").read_text())["run"]["interrupted"]
 
 
