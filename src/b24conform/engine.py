@@ -28,7 +28,8 @@ from b24conform.coverage import method_coverage
 from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FORMAT, DeviationLog
 from b24conform.dimensions import Company, pair_status
-from b24conform.errors import TargetUnavailable
+from b24conform.errors import TargetUnavailable, UsageError
+from b24conform.generation import unknown_probes
 from b24conform.planner import Plan, PlanOptions, plan_run
 from b24conform.spec import MethodContract, Spec, load_spec
 from b24conform.targets import Target, TargetOptions, open_target
@@ -76,6 +77,11 @@ class Outcome:
 def run(options: RunOptions) -> Outcome:
     """Run the suite once. Raises UsageError / TargetUnavailable before anything is judged."""
     spec = load_spec(options.docs)
+    unsendable = unknown_probes(list(spec.methods.values()))
+    if unsendable:
+        raise UsageError(
+            f"the {spec.revision} contracts name probes with no requests: {unsendable}"
+        )
     undocumented: list[str] = []
     if options.methods == DEFAULT_METHODS:
         # the default set, not a choice: check what this revision documents, say what it does not

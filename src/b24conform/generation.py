@@ -13,6 +13,7 @@ keywords; the request schemas are small, and a builder for their keywords is sho
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -109,10 +110,8 @@ def draw_valid_params(
         if len(drawn) == count:
             raise _Enough  # the rest of the examples would only be thrown away
 
-    try:
+    with contextlib.suppress(_Enough):
         collect()
-    except _Enough:
-        pass
     params_list = list(drawn.values())
     for params in params_list:
         errors = list(validator.iter_errors(params))
@@ -204,11 +203,38 @@ def error_cases(contract: MethodContract) -> list[Case]:
 
 
 def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Requests for input the docs leave open; built from the target's ids, deterministic."""
+    """Requests for input the docs leave open; built from the target's ids, deterministic.
+
+    A contract naming a probe this table lacks is an error (`unknown_probes`), never a probe
+    skipped without a word."""
+    table = _probe_table(ids)
+    if name not in table:
+        raise UsageError(f"probe {name!r} has no requests in b24conform.generation")
+    return table[name]
+
+
+def unknown_probes(contracts: Sequence[MethodContract]) -> list[str]:
+    """`method: probe` for every probe a contract names and the table cannot send."""
+    known = _probe_table((1, 2))
+    return [
+        f"{c.name}: {p['name']}"
+        for c in contracts
+        for p in sent_probes(c)
+        if p["name"] not in known
+    ]
+
+
+def sent_probes(contract: MethodContract) -> list[dict[str, Any]]:
+    """The probes that send requests of their own; the rest (`observed_by` a check, such as a
+    headless department seen in valid answers) are observations the check makes."""
+    return [p for p in contract.probes if "observed_by" not in p]
+
+
+def _probe_table(ids: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
     first, second = ids[0], ids[min(1, len(ids) - 1)]
     unknown = max(ids) + 100_000
     loose_user_data = ("y", "true", "1")
-    table: dict[str, list[dict[str, Any]]] = {
+    return {
         # im.department.colleagues.list: paging input the docs do not cover
         "limit_zero": [{"LIMIT": 0}],
         "limit_negative": [{"LIMIT": -1}],
@@ -236,12 +262,11 @@ def probe_params(name: str, ids: Sequence[int]) -> list[dict[str, Any]]:
         "user_data_other_values": [{"ID": [first], "USER_DATA": v} for v in loose_user_data],
         "lowercase_parameter_names": [{"id": [first], "user_data": "Y"}],
     }
-    return table.get(name, [])
 
 
 def probe_cases(contract: MethodContract, ids: Sequence[int], transport: str) -> list[Case]:
     cases = []
-    for probe in contract.probes:
+    for probe in sent_probes(contract):
         for params in probe_params(probe["name"], ids):
             cases.append(
                 Case(

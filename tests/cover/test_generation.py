@@ -6,8 +6,18 @@ import json
 
 import pytest
 
-from b24conform.generation import draw_valid_params, error_cases, probe_cases, valid_cases
+from b24conform.engine import RunOptions, run
+from b24conform.errors import UsageError
+from b24conform.generation import (
+    draw_valid_params,
+    error_cases,
+    probe_cases,
+    unknown_probes,
+    valid_cases,
+)
 from b24conform.spec import load_spec
+from b24conform.targets import TargetOptions
+from b24conform.transport import FakeTransport
 
 CONTRACT = load_spec("current").method("im.department.get")
 IDS = [5, 17, 23, 42, 99, 1204]
@@ -59,3 +69,23 @@ def test_every_probe_the_contract_names_has_requests_built_from_target_ids():
     more = next(c for c in cases if c.name == "more_than_50_ids")
     assert len(more.call.params["ID"]) > 50
     assert all(c.kind == "probe" and c.doc in ("silent", "ambiguous") for c in cases)
+
+
+def test_a_probe_the_generator_cannot_send_is_an_error_before_any_request(monkeypatch):
+    spec = load_spec("current")
+    assert unknown_probes(list(spec.methods.values())) == []
+    typo = {"name": "unknown_idz", "doc": "silent", "about": "a typo in a contract"}
+    monkeypatch.setitem(CONTRACT.raw, "probes", [*CONTRACT.probes, typo])
+    assert unknown_probes([CONTRACT]) == ["im.department.get: unknown_idz"]
+    with pytest.raises(UsageError, match="unknown_idz"):
+        probe_cases(CONTRACT, IDS, "batch")
+    with pytest.raises(UsageError, match="probes with no requests"):
+        target = TargetOptions(webhook=WEBHOOK, transport=FakeTransport(refuse_all))
+        run(RunOptions(target=target))
+
+
+WEBHOOK = "https://portal.example.test/rest/1/code/"
+
+
+def refuse_all(request):
+    raise AssertionError("a request was sent before the contracts were checked")
