@@ -15,7 +15,6 @@ point), so it imports only the option table here; the engine loads when the suit
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ from b24conform.options import OPTIONS, apply_settings, dest, parser_kwargs
 if TYPE_CHECKING:
     from b24conform.engine import Outcome
 
-SHARED_OUTCOME = "b24conform-outcome.json"
+SHARED_OUTCOME = "b24conform-outcome-{}.json"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,10 +70,12 @@ def b24_outcome(
 ) -> Outcome:
     """The outcome of the one run the `--b24-*` options name; its reports are written once."""
     config = _resolved(request.config)
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    worker = getattr(config, "workerinput", None)  # set by xdist in its workers only
+    if worker is None:  # not the environment: a pytest started by a worker inherits that
         return _run(config)
-    # every worker of this pytest run shares the parent of its own base temporary directory
-    shared = tmp_path_factory.getbasetemp().parent / SHARED_OUTCOME
+    # the workers of this pytest run share the parent of their base temporary directories, and
+    # the run's id keeps apart two pytest runs that happen at once
+    shared = tmp_path_factory.getbasetemp().parent / SHARED_OUTCOME.format(worker["testrunuid"])
     with _locked(shared.with_suffix(".lock")):
         if not shared.exists():
             try:
