@@ -114,35 +114,24 @@ def test_the_engines_agree_on_every_recorded_request_and_broken_requests():
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"),
+    ("format_", "value", "valid"),
     [
-        ("2024-01-01T10:00:00+03:00", True),
-        ("2024-01-01t10:00:00z", True),
-        ("2024-01-01T10:00:00", False),
-        ("2024-13-01T10:00:00+03:00", False),
-        ("2024-02-30T10:00:00+03:00", False),
-        ("2024-01-01 10:00:00+03:00", False),
+        ("date-time", "2024-01-01T10:00:00+03:00", True),
+        ("date-time", "2024-01-01t10:00:00z", True),
+        ("date-time", "2024-01-01T10:00:00", False),
+        ("date-time", "2024-13-01T10:00:00+03:00", False),
+        ("date-time", "2024-02-30T10:00:00+03:00", False),
+        ("date-time", "2024-01-01 10:00:00+03:00", False),
+        ("uri", "https://cdn.example.com/a.png", True),
+        ("uri", "https://[::1]:8080/x?y#z", True),
+        ("uri", "mailto:someone@example.com", True),
+        ("uri", "relative/path.png", False),
+        ("uri", "//cdn.example.com/a.png", False),
+        ("uri", "http://exa mple.com/", False),
     ],
 )
-def test_date_time_is_exactly_as_strict_as_jsonschemas_format_check(value, valid):
-    validator = load_spec("current").validator({"type": "string", "format": "date-time"}, "t")
-    assert validator.is_valid_fast(value) is valid
-    assert (not list(validator.reference.iter_errors(value))) is valid
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("https://cdn.example.com/a.png", True),
-        ("https://[::1]:8080/x?y#z", True),
-        ("mailto:someone@example.com", True),
-        ("relative/path.png", False),
-        ("//cdn.example.com/a.png", False),
-        ("http://exa mple.com/", False),
-    ],
-)
-def test_uri_is_exactly_as_strict_as_jsonschemas_format_check(value, valid):
-    validator = load_spec("current").validator({"type": "string", "format": "uri"}, "u")
+def test_a_format_is_exactly_as_strict_as_jsonschemas_format_check(format_, value, valid):
+    validator = load_spec("current").validator({"type": "string", "format": format_}, format_)
     assert validator.is_valid_fast(value) is valid
     assert (not list(validator.reference.iter_errors(value))) is valid
 
