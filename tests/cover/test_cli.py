@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -46,12 +47,13 @@ def b24(capsys):
     return invoke
 
 
-def b24_process(*args: str) -> subprocess.CompletedProcess:
+def b24_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "b24conform.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=cwd,
     )
 
 
@@ -63,8 +65,9 @@ def assert_one_line_error(result: Result, code: int, text: str) -> None:
 
 
 def test_default_run_checks_the_bundled_portal_and_writes_the_three_reports(tmp_path):
-    result = b24_process("run", "--report-dir", str(tmp_path), *FAST)
+    result = b24_process("run", "--report-dir", str(tmp_path), *FAST, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert not (tmp_path / ".hypothesis").exists()  # nothing left where the command was started
     assert {p.name for p in tmp_path.iterdir()} >= {"deviations.json", "junit.xml", "report.html"}
     document = json.loads((tmp_path / "deviations.json").read_text())
     assert document["format"] == "b24conform.deviations/1"

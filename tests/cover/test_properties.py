@@ -114,6 +114,8 @@ def test_fakes_keep_the_shape_and_never_the_value(first, last, email, phone, bir
     fake = scrubber.person(user)
     assert fake["id"] == 7
     assert fake["name"] == f"{fake['first_name']} {fake['last_name']}"
+    # a fake name is a name with digits: never a real one, this person's or another's
+    assert re.fullmatch(r"[A-Z][a-z]+\d\d", fake["first_name"]) and fake["first_name"] != first
     assert re.fullmatch(r"user\.[0-9a-f]{10}@example\.com", fake["email"])
     assert re.sub(r"\d", "0", fake["phones"]["personal_mobile"]) == re.sub(r"\d", "0", phone)
     assert re.fullmatch(r"(0[1-9]|[12][0-9])-(0[1-9]|1[0-2])", fake["birthday"])

@@ -96,8 +96,13 @@ class Scrubber:
         return words[int.from_bytes(self._digest(value)[:4], "big") % len(words)]
 
     def word(self, value: str) -> str:
-        """A fake for one word of a name; a name's words map alike wherever they appear."""
-        return self._pick(FIRST + LAST, value) if value else value
+        """A fake for one word of a name; a name's words map alike wherever they appear.
+
+        A pool name with two digits ("Sergey42"): plainly a fake to a reader, and never the name
+        of a real person of the company, this one or another, by chance."""
+        if not value:
+            return value
+        return f"{self._pick(FIRST + LAST, value)}{self._digest(value)[4] % 90 + 10}"
 
     def name(self, value: str) -> str:
         return " ".join(self.word(part) for part in value.split(" ")) if value else value
