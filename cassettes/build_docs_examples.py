@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from b24conform import __version__
-from b24conform.cassettes import CASSETTE, CORPUS, META, CompactJson
+from b24conform.cassettes import CASSETTE, CORPUS, META
+from b24conform.cassettes.vcr_backend import CompactJson
 from b24conform.generation import requested_ids
 from b24conform.spec import load_spec
 

@@ -101,15 +101,15 @@ def open_target(options: TargetOptions) -> Iterator[Target]:
 
 
 def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
-    from b24conform.transport.http import RequestsTransport  # requests loads with a run
-
     budget = Budget.for_run(options.max_requests, options.max_time)
+    if options.cassette:
+        return _replay(options, budget)
+    from b24conform.transport.http import RequestsTransport  # requests loads with a live run
+
     network = options.transport or RequestsTransport(
         timeout=options.timeout, verify=options.ca_bundle or True
     )
     stack.callback(network.close)
-    if options.cassette:
-        return _replay(options, network, budget, stack)
     retry: RetryPolicy | None = None
     if options.webhook:
         main = parse_webhook(options.webhook, allow_insecure=options.allow_insecure)
@@ -134,7 +134,7 @@ def _open(options: TargetOptions, stack: contextlib.ExitStack) -> Target:
     transport: Transport = network
     on_complete = _ignore
     if options.record:
-        from b24conform import cassettes  # vcrpy loads only when a cassette is used
+        from b24conform import cassettes  # vcrpy loads only when a recording starts
 
         recording = stack.enter_context(
             cassettes.recording(options.record, network, main, roles, mode)
@@ -177,17 +177,14 @@ def reference_name(options: TargetOptions) -> str:
     return f"reference portal ({'; '.join(details)})" if details else "reference portal"
 
 
-def _replay(
-    options: TargetOptions, network: Transport, budget: Budget, stack: contextlib.ExitStack
-) -> Target:
+def _replay(options: TargetOptions, budget: Budget) -> Target:
     """A recording answers; no rate limit (no portal to spare), the run's budget all the same."""
-    from b24conform import cassettes  # vcrpy loads only when a cassette is used
+    from b24conform import cassettes
 
     folder = Path(options.cassette)  # type: ignore[arg-type]
     meta, corpus = cassettes.read_cassette(folder)
     main, roles = cassettes.replay_credentials(meta)
-    transport = stack.enter_context(cassettes.replaying(folder, network))
-    client = Client(main, transport, rate_limit=None, budget=budget)
+    client = Client(main, cassettes.replaying(folder), rate_limit=None, budget=budget)
     return Target(
         "replay",
         cassettes.cassette_name(folder, meta),

@@ -10,9 +10,11 @@ import pytest
 from vcr.cassette import Cassette
 from vcr.request import Request
 
-from b24conform.cassettes import CASSETTE, CORPUS, META, _vcr, matching
-from b24conform.cassettes.matching import IndexedCassette, bitrix_matcher, params_of
+from b24conform.cassettes import CASSETTE, CORPUS, META, matching
+from b24conform.cassettes.matching import bitrix_matcher, params_of
+from b24conform.cassettes.replay import ReplayTransport
 from b24conform.cassettes.scrub import Scrubber
+from b24conform.cassettes.vcr_backend import IndexedCassette, _vcr
 from b24conform.engine import RunOptions, run
 from b24conform.errors import TargetUnavailable, UsageError
 from b24conform.portal import ReferencePortal
@@ -282,3 +284,19 @@ def test_a_look_up_costs_one_key_whatever_the_cassettes_size(monkeypatch):
         assert cassette.play_response(wanted) is not None
     # one key per recorded request (the index, built once) and one per look-up
     assert len(calls) <= 2 * len(requests_)
+
+
+def test_the_replay_transport_answers_what_vcrpy_would_play(monkeypatch):
+    """Every recorded call, as recorded and re-encoded, gets from `ReplayTransport` the answer
+    vcrpy plays (the first recorded one, repeats allowed); an unrecorded call gets none."""
+    cassette = load_reference(IndexedCassette)
+    replay = ReplayTransport(SHIPPED)
+    recorded = [r for r, _ in cassette.data]
+    asked = recorded + [reencoded(r) for r in recorded if r.body]
+    for wanted in asked:
+        played = cassette.play_response(wanted)
+        ours = replay.answers[matching.key(wanted)]
+        assert (ours.status, ours.body) == (played["status"]["code"], played["body"]["string"])
+    unknown = request(json.dumps({"ID": [999999]}), "application/json")
+    assert matching.key(unknown) not in replay.answers
+    assert len(replay.answers) == len({matching.key(r) for r in recorded})

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from b24conform.cassettes.replay import ReplayTransport
 from b24conform.cli import main
 from b24conform.engine import RunOptions, run
 from b24conform.targets import TargetOptions
-from b24conform.transport import RequestsTransport
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
@@ -73,13 +73,13 @@ def test_the_docs_examples_cassette_is_up_to_date(tmp_path):
 def served(monkeypatch):
     """How many requests the cassette answered: counted below the client, at the transport."""
     sent = []
-    send = RequestsTransport.send
+    send = ReplayTransport.send
 
     def counting(self, request):
         sent.append(request.rest_method)
         return send(self, request)
 
-    monkeypatch.setattr(RequestsTransport, "send", counting)
+    monkeypatch.setattr(ReplayTransport, "send", counting)
     return sent
 
 
@@ -112,13 +112,13 @@ def test_a_replay_keeps_to_max_time(no_network, served, monkeypatch):
 
     clock = Clock()
     monkeypatch.setattr("b24conform.transport.client.time", clock)
-    send = RequestsTransport.send
+    send = ReplayTransport.send
 
     def slow(self, request):
         clock.now += 10
         return send(self, request)
 
-    monkeypatch.setattr(RequestsTransport, "send", slow)
+    monkeypatch.setattr(ReplayTransport, "send", slow)
     target = TargetOptions(cassette=CASSETTES / "reference", max_time=25)
     document = run(RunOptions(target=target)).document
     assert len(served) == 3 == document["run"]["requests"]

@@ -15,60 +15,6 @@ import json
 import secrets
 from typing import Any
 
-FIRST = [
-    "Alex",
-    "Maria",
-    "Ivan",
-    "Olga",
-    "Pavel",
-    "Irina",
-    "Sergey",
-    "Nina",
-    "Oleg",
-    "Vera",
-    "Anton",
-    "Lena",
-    "Boris",
-    "Daria",
-    "Egor",
-    "Sofia",
-    "Fedor",
-    "Alla",
-    "Gleb",
-    "Inna",
-    "Kirill",
-    "Lidia",
-    "Mark",
-    "Polina",
-    "Roman",
-    "Tamara",
-    "Yuri",
-    "Zoya",
-    "Denis",
-    "Katya",
-]
-LAST = [
-    "Ivanov",
-    "Petrova",
-    "Smirnov",
-    "Kuznetsova",
-    "Popov",
-    "Vasilieva",
-    "Sokolov",
-    "Mikhailova",
-    "Novikov",
-    "Fedorova",
-    "Morozov",
-    "Volkova",
-    "Alekseev",
-    "Lebedeva",
-    "Semenov",
-    "Egorova",
-    "Pavlov",
-    "Kozlova",
-    "Stepanov",
-    "Nikolaeva",
-]
 NAME_FIELDS = ("name", "first_name", "last_name")
 USER_MARKERS = ("first_name", "last_name", "email", "avatar", "work_position")
 
@@ -92,17 +38,13 @@ class Scrubber:
     def _digest(self, value: str) -> bytes:
         return hmac.new(self._key, value.encode(), hashlib.sha256).digest()
 
-    def _pick(self, words: tuple[str, ...] | list[str], value: str) -> str:
-        return words[int.from_bytes(self._digest(value)[:4], "big") % len(words)]
-
     def word(self, value: str) -> str:
-        """A fake for one word of a name; a name's words map alike wherever they appear.
-
-        A pool name with two digits ("Sergey42"): plainly a fake to a reader, and never the name
-        of a real person of the company, this one or another, by chance."""
+        """A fake for one word of a name ("Fake0421"); a name's words map alike wherever they
+        appear. Plainly a fake to a reader, and never a real person's name, nor holding one,
+        as a fake drawn from a list of real first names would be now and then."""
         if not value:
             return value
-        return f"{self._pick(FIRST + LAST, value)}{self._digest(value)[4] % 90 + 10}"
+        return f"Fake{int.from_bytes(self._digest(value)[:4], 'big') % 10_000:04d}"
 
     def name(self, value: str) -> str:
         return " ".join(self.word(part) for part in value.split(" ")) if value else value

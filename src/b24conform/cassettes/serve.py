@@ -25,8 +25,9 @@ from vcr.cassette import Cassette
 from vcr.errors import UnhandledHTTPRequestError
 from vcr.request import Request
 
-from b24conform.cassettes import CASSETTE, TOKEN_PLACEHOLDER, _vcr, read_cassette
-from b24conform.cassettes.matching import IndexedCassette, params_of
+from b24conform.cassettes.layout import CASSETTE, TOKEN_PLACEHOLDER, read_cassette
+from b24conform.cassettes.matching import params_of
+from b24conform.cassettes.vcr_backend import IndexedCassette, _vcr
 from b24conform.errors import UsageError
 
 NOT_RECORDED = "NOT_IN_CASSETTE"

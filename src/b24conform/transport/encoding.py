@@ -131,12 +131,49 @@ def multipart_body(pairs: list[tuple[str, str]]) -> tuple[str, bytes]:
 
 def decode_multipart(content_type: str, body: bytes) -> dict[str, Any]:
     """The fields of a multipart/form-data body, read as PHP reads them (bracketed names nest)."""
+    fields = _plain_multipart(content_type, body)
+    if fields is None:
+        fields = _parsed_multipart(content_type, body)
+    return decode_query("&".join(encode_query({name: value}) for name, value in fields))
+
+
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+_DISPOSITION_NAME = re.compile(rb'content-disposition:[^\r\n]*?;\s*name="([^"]*)"', re.IGNORECASE)
+
+
+def _plain_multipart(content_type: str, body: bytes) -> list[tuple[str, str]] | None:
+    """The fields of a body of plain parts (what `multipart_body` and the SDKs send), split on
+    the boundary; None for anything else (an encoded or unusual part), which the email parser
+    reads. Parsing each body with the email package cost ~15 ms: half of a replay's matching."""
+    found = _BOUNDARY.search(content_type)
+    if not found:
+        return None
+    delimiter = b"--" + found.group(1).encode("latin-1")
+    chunks = body.split(delimiter)
+    if len(chunks) < 2 or not chunks[-1].startswith(b"--"):
+        return None
+    fields = []
+    for chunk in chunks[1:-1]:
+        head, blank, value = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        named = _DISPOSITION_NAME.search(head)
+        if not blank or not named or b"transfer-encoding" in head.lower():
+            return None
+        fields.append(
+            (
+                named.group(1).decode("utf-8", "replace"),
+                value.removesuffix(b"\r\n").decode("utf-8", "replace"),
+            )
+        )
+    return fields
+
+
+def _parsed_multipart(content_type: str, body: bytes) -> list[tuple[str, str]]:
     raw = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     message = BytesParser(policy=HTTP).parsebytes(raw)
-    pairs = []
+    fields = []
     for part in message.iter_parts() if message.is_multipart() else ():
         name = part.get_param("name", header="content-disposition")
         if name is not None:
             value = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-            pairs.append(encode_query({str(name): value}))
-    return decode_query("&".join(pairs))
+            fields.append((str(name), value))
+    return fields
