@@ -14,13 +14,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from b24conform import __version__
-from b24conform.baseline import exit_code
 from b24conform.defaults import DEFAULTS, FAIL_ON
-from b24conform.deviations import not_checked_count, not_checked_reasons, verdict
-from b24conform.engine import Progress, run
 from b24conform.errors import B24ConformError, UsageError
 from b24conform.options import (
     OPTIONS,
@@ -31,8 +28,12 @@ from b24conform.options import (
     path,
     to_run_options,
 )
-from b24conform.report import load_document
-from b24conform.report.text import headline, plural, severity_counts
+
+if TYPE_CHECKING:
+    from b24conform.engine import Progress
+
+# The engine, the reports and the portal load when a command needs them: `--help` and
+# `--version` import only the option table (bench/speed.py prints the start-up time).
 
 
 class Parser(argparse.ArgumentParser):
@@ -126,6 +127,7 @@ def build_parser() -> Parser:
 
 
 def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
+    from b24conform.engine import run
     from b24conform.report import check_report_dir, write_reports
 
     apply_settings(args)
@@ -192,6 +194,8 @@ def log_to(stream: TextIO, level: int) -> None:
 
 def json_summary(document: dict, paths: dict[str, Path], code: int) -> dict:
     """What a script needs from a run, on one line of stdout (`--json`)."""
+    from b24conform.deviations import not_checked_count
+
     run_info, summary = document["run"], document["summary"]
     return {
         "format": "b24conform.summary/1",
@@ -248,6 +252,8 @@ def config_command(args: argparse.Namespace, out: TextIO) -> int:
 
 def unchecked_line(document: dict, fail_on: str) -> str | None:
     """One line for stderr when the run checked less than it planned: how many, and why."""
+    from b24conform.deviations import not_checked_count, not_checked_reasons, verdict
+
     missed = not_checked_count(document)
     if not missed and not document["run"].get("interrupted"):
         return None
@@ -262,6 +268,8 @@ def unchecked_line(document: dict, fail_on: str) -> str | None:
 
 
 def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
+    from b24conform.report.text import headline
+
     out.write(summary_line(document) + "\n")
     run_info = document["run"]
     if run_info.get("not_documented"):
@@ -278,6 +286,9 @@ def print_summary(document: dict, html: Path | None, out: TextIO) -> None:
 
 def summary_line(document: dict) -> str:
     """'<target>, judged against the <docs> docs: N cases in M requests, counts by severity'."""
+    from b24conform.deviations import not_checked_count
+    from b24conform.report.text import plural, severity_counts
+
     run_info, summary = document["run"], document["summary"]
     line = (
         f"{run_info['target']}, judged against the {run_info['docs']} docs: "
@@ -318,7 +329,9 @@ class ProgressLine:
 
 
 def diff_command(args: argparse.Namespace) -> int:
-    from b24conform.baseline import diff_documents
+    from b24conform.baseline import diff_documents, exit_code
+    from b24conform.report import load_document
+    from b24conform.report.text import headline
 
     old, new = load_document(args.old), load_document(args.new)
     result = diff_documents(old, new)
@@ -334,7 +347,7 @@ def diff_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from b24conform.report import write_reports
+    from b24conform.report import load_document, write_reports
 
     document = load_document(args.log)
     directory = args.report_dir or args.log.parent

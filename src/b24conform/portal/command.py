@@ -16,9 +16,12 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import PROFILES, ReferencePortal
-from .faults import CATALOGUE
+from . import PROFILES
+
+if TYPE_CHECKING:
+    from .reference import ReferencePortal
 
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*s\s*:\s*(\d+)\s*$")
 
@@ -128,6 +131,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def list_faults() -> list[str]:
     """One block per fault: name, what it breaks, what the suite must report."""
+    from .faults import CATALOGUE
+
     lines = []
     for fault in CATALOGUE.values():
         lines.append(f"{fault.name}")
@@ -149,6 +154,8 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         return 2
     try:
         rate_limit = parse_rate_limit(args.rate_limit)
+        from .reference import ReferencePortal
+
         portal = ReferencePortal(
             profile=args.profile,
             faults=list(args.fault or ()),
