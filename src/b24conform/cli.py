@@ -356,19 +356,6 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keep_hypothesis_out_of_the_working_directory() -> None:
-    """Hypothesis caches the constants of "local" source files (b24conform's own, in an editable
-    install) under `.hypothesis/` in the working directory, database or not. A command must not
-    leave files where it was started, so when this process owns Hypothesis (not yet imported: not
-    a pytest run with its own settings), its storage goes to the temporary directory."""
-    if "hypothesis" not in sys.modules:
-        import os
-        import tempfile
-
-        default = Path(tempfile.gettempdir()) / "b24conform-hypothesis"
-        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(default))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 path printed back must not crash
         reconfigure = getattr(stream, "reconfigure", None)
@@ -376,7 +363,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    _keep_hypothesis_out_of_the_working_directory()
     try:
         if args.command == "run":
             return run_command(args, sys.stderr)

@@ -103,6 +103,7 @@ def run(options: RunOptions) -> Outcome:
                 target.roles,
                 PlanOptions(options.max_examples, options.seed, options.batch),
                 session.context,
+                defer_examples=True,
             )
         walks = [c for c in contracts if c.name in session.plan.walks]
         firsts = session.fit_to_budget(walks, time.monotonic() - clock)
@@ -275,7 +276,7 @@ class Session:
     def execute(self) -> None:
         for case in self.plan.direct:
             self._judge(Exchange(case, self._client_for(case).call(case.call)))
-        batched = self.plan.batched
+        batched = self.plan.complete().batched
         for start in range(0, len(batched), 50):
             chunk = batched[start : start + 50]
             answers, raw = self.client.batch([c.call for c in chunk])
@@ -301,6 +302,7 @@ class Session:
         )
         if budget is None:
             return {}
+        self.plan.complete()  # fitting weighs every case
         log.info(
             "%s: %d requests left after discovery, the plan is cut to fit",
             budget.reason,
@@ -386,6 +388,7 @@ class Session:
 
     def skip_unreached(self, walks: list[MethodContract]) -> None:
         """After Ctrl-C: every planned case not reached, and every walk not finished, is not checked."""
+        self.plan.complete()
         for case in [*self.plan.direct, *self.plan.batched]:
             if id(case) not in self.reached:
                 self._skip(case, "interrupted")

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Case, Expectation
@@ -81,6 +83,35 @@ def strategy_from_schema(
     raise UsageError(f"request schema keyword set not supported for generation: {sorted(schema)}")
 
 
+@contextlib.contextmanager
+def seed_only() -> Iterator[None]:
+    """Draws that depend on the seed and the target alone.
+
+    Hypothesis (6.131 and later) mixes into its draws the constants of every "local" source file
+    imported so far (b24conform's own in an editable install, a user's project), and caches them
+    under `.hypothesis/` in the working directory. The same seed then gave another corpus
+    depending on what happened to be imported (an OFFSET of 86400, a constant of the portal's
+    code, instead of 100000), and a command left files where it was started. For the draws made
+    here, the local constants are none. Hypothesis has no setting for this: the hook is its
+    internal `_get_local_constants`; when a version lacks it, draws are as Hypothesis makes them.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        none = providers.Constants()
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: none
+    providers.CONSTANTS_CACHE.cache.clear()  # it holds the local constants of earlier draws
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 class _Enough(Exception):
     """Stops a Hypothesis run that has drawn all the examples asked for."""
 
@@ -110,7 +141,7 @@ def draw_valid_params(
         if len(drawn) == count:
             raise _Enough  # the rest of the examples would only be thrown away
 
-    with contextlib.suppress(_Enough):
+    with contextlib.suppress(_Enough), seed_only():
         collect()
     params_list = list(drawn.values())
     for params in params_list:
@@ -140,7 +171,8 @@ def draw_one(strategy: st.SearchStrategy, seed: int, tries: int = 5) -> Any:
     def collect(value: Any) -> None:
         drawn.append(value)
 
-    collect()
+    with seed_only():
+        collect()
     return drawn[-1]
 
 
@@ -166,18 +198,66 @@ def valid_case(contract: MethodContract, params: dict[str, Any], name: str = "va
 def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> list[Case]:
     """`count` valid cases; the draws of a (method, revision, ids, count, seed) are kept for the
     process, since they are the same every time: a second run in one process (the Python API in a
-    loop, `--docs` compared across revisions, a test suite) does not pay Hypothesis again."""
+    loop, `--docs` compared across revisions, a test suite) does not pay Hypothesis again, and a
+    draw `draw_in_background` started is waited for, not made twice."""
+    future, mine = _drawing(contract, ids, count, seed)
+    if mine:
+        _draw_into(future, contract, ids, count, seed)
+    return [valid_case(contract, params) for params in json.loads(future.result())]
+
+
+def draw_in_background(
+    contracts: Sequence[MethodContract], ids: Sequence[int], count: int, seed: int
+) -> threading.Thread:
+    """Draw these methods' valid examples in a thread, for `valid_cases` to pick up.
+
+    A live run sends its direct cases (which need no draw) meanwhile: drawing is CPU work, and
+    done while the rate limit's bucket refills it costs no wall time; done while the bucket is
+    full, before the first request, it delays every request behind it. The caller's thread must
+    not draw with Hypothesis at the same time (pairwise draws come first)."""
+
+    def draw_all() -> None:
+        for contract in contracts:
+            future, mine = _drawing(contract, ids, count, seed)
+            if mine:
+                _draw_into(future, contract, ids, count, seed)
+
+    thread = threading.Thread(target=draw_all, name="b24conform-draw", daemon=True)
+    thread.start()
+    return thread
+
+
+#: draws made or being made in this process, as JSON (each run gets its own copy of the values)
+_DRAWN: dict[tuple[Any, ...], Future[str]] = {}
+_DRAWN_LOCK = threading.Lock()
+
+
+def _drawing(
+    contract: MethodContract, ids: Sequence[int], count: int, seed: int
+) -> tuple[Future[str], bool]:
+    """The draw of these cases, and whether the caller is the one to make it."""
     key = (contract.name, contract.revision, tuple(ids), count, seed)
-    if key not in _DRAWN:
+    with _DRAWN_LOCK:
+        if key in _DRAWN:
+            return _DRAWN[key], False
         if len(_DRAWN) >= 64:
             _DRAWN.clear()  # a long-lived process asking for ever new draws keeps only recent ones
+        future: Future[str] = Future()
+        _DRAWN[key] = future
+        return future, True
+
+
+def _draw_into(
+    future: Future[str], contract: MethodContract, ids: Sequence[int], count: int, seed: int
+) -> None:
+    try:
         params = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
-        _DRAWN[key] = json.dumps(params)
-    return [valid_case(contract, params) for params in json.loads(_DRAWN[key])]
-
-
-#: draws already made in this process, as JSON (each run gets its own copy of the values)
-_DRAWN: dict[tuple[Any, ...], str] = {}
+    except BaseException as exc:  # said where the cases are asked for; the next ask draws again
+        with _DRAWN_LOCK:
+            _DRAWN.pop((contract.name, contract.revision, tuple(ids), count, seed), None)
+        future.set_exception(exc)
+        return
+    future.set_result(json.dumps(params))
 
 
 def rule_cases(contract: MethodContract) -> list[Case]:

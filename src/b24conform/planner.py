@@ -18,7 +18,7 @@ What a method gets, in this order:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,13 @@ from b24conform.dimensions import (
     plan_pairs,
     silent_of,
 )
-from b24conform.generation import error_cases, probe_cases, rule_cases, valid_cases
+from b24conform.generation import (
+    draw_in_background,
+    error_cases,
+    probe_cases,
+    rule_cases,
+    valid_cases,
+)
 from b24conform.spec import DocRef, MethodContract, Spec
 from b24conform.transport import Call
 
@@ -65,13 +71,23 @@ class Plan:
     #: what a budget left out: [{"method", "what", "count", "reason"}] (`budget.fit`)
     not_planned: list[dict[str, Any]] = field(default_factory=list)
     budget: dict[str, Any] | None = None
+    #: adds the cases still being drawn (`plan_run(defer_examples=True)`); None once complete
+    pending: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
         return len(self.direct) + len(self.batched)
 
+    def complete(self) -> Plan:
+        """The plan with every case in it (waits for the examples drawn in the background)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending()
+        return self
+
     def to_corpus(self) -> dict[str, Any]:
         """What this run sends, to be replayed exactly (the paging walk follows the answers)."""
+        self.complete()
         corpus: dict[str, Any] = {
             "methods": self.methods,
             "department_ids": list(self.company.department_ids),
@@ -113,8 +129,13 @@ def plan_run(
     roles: Mapping[str, Any],
     options: PlanOptions,
     context: CheckContext,
+    *,
+    defer_examples: bool = False,
 ) -> Plan:
-    """Every case of a run against a target with these departments and these other roles."""
+    """Every case of a run against a target with these departments and these other roles.
+
+    With `defer_examples`, the batched examples are drawn in the background and join the plan
+    at `Plan.complete()`, which the runner calls before it needs them."""
     plan = Plan([c.name for c in contracts], company)
     packed = "batch" if options.batch else "json"
     ids = list(company.department_ids)
@@ -128,13 +149,22 @@ def plan_run(
         plan.direct.extend(
             _refusals(spec, context, contract, ids, roles, first=contract is contracts[0])
         )
-    for contract in contracts:
-        examples = valid_cases(contract, ids, options.max_examples, options.seed)
-        extra = [*rule_cases(contract), *examples]
-        target = plan.batched if options.batch else plan.direct
-        target.extend(_retransport(c, packed) for c in extra)
-        target.extend(probe_cases(contract, ids, packed))
     plan.walks = [c.name for c in contracts if c.raw.get("paging")]
+
+    def add_examples() -> None:
+        for contract in contracts:
+            examples = valid_cases(contract, ids, options.max_examples, options.seed)
+            extra = [*rule_cases(contract), *examples]
+            target = plan.batched if options.batch else plan.direct
+            target.extend(_retransport(c, packed) for c in extra)
+            target.extend(probe_cases(contract, ids, packed))
+
+    if defer_examples and options.batch:
+        # the batches go last: their examples are drawn while the direct cases are sent
+        draw_in_background(contracts, ids, options.max_examples, options.seed)
+        plan.pending = add_examples
+    else:
+        add_examples()
     return plan
 
 

@@ -89,3 +89,17 @@ WEBHOOK = "https://portal.example.test/rest/1/code/"
 
 def refuse_all(request):
     raise AssertionError("a request was sent before the contracts were checked")
+
+
+def test_the_corpus_depends_on_the_seed_not_on_what_is_imported(tmp_path, monkeypatch):
+    """Hypothesis mixes constants of local source files into its draws; ours must not follow
+    what a process happened to import (nor leave a `.hypothesis/` folder where it ran)."""
+    contract = load_spec("current").method("im.department.colleagues.list")
+    before = draw_valid_params(contract, {"department_ids": IDS}, 200, seed=9)
+    numbers = ", ".join(str(n) for n in range(7, 400_000, 997))
+    (tmp_path / "lots_of_constants.py").write_text(f"OFFSETS = [{numbers}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    __import__("lots_of_constants")
+    assert draw_valid_params(contract, {"department_ids": IDS}, 200, seed=9) == before
+    assert not (tmp_path / ".hypothesis").exists()
