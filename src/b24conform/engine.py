@@ -9,7 +9,6 @@ requests from `generation`, how to send them from `transport`/`targets`, how to 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import time
@@ -21,7 +20,7 @@ from typing import Any
 from b24conform import __version__
 from b24conform.baseline import Baseline, exit_code
 from b24conform.budget import Allowance, budget_for, fit
-from b24conform.cases import Case, Exchange, probe_outcome
+from b24conform.cases import Case, Exchange
 from b24conform.checks import CHECKS, CheckContext, applicable_checks
 from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.coverage import method_coverage
@@ -29,6 +28,16 @@ from b24conform.defaults import DEFAULTS
 from b24conform.deviations import FORMAT, DeviationLog
 from b24conform.dimensions import Company, pair_status
 from b24conform.errors import TargetUnavailable, UsageError
+from b24conform.events import (
+    CaseJudged,
+    CaseSkipped,
+    CaseTally,
+    CoverageRecord,
+    DeviationRecorder,
+    Event,
+    Listener,
+    ProbeObserver,
+)
 from b24conform.generation import unknown_probes
 from b24conform.planner import Plan, PlanOptions, plan_run
 from b24conform.spec import MethodContract, Spec, load_spec
@@ -66,6 +75,8 @@ class RunOptions:
     fail_on: str = DEFAULTS.fail_on
     baseline: Baseline | None = None
     progress: Callable[[Progress], None] | None = None
+    #: called with every event of the run (`events`), after the run's own listeners
+    listeners: tuple[Listener, ...] = ()
 
 
 @dataclass
@@ -115,7 +126,7 @@ def run(options: RunOptions) -> Outcome:
             session.interrupted = True
             session.skip_unreached(walks)
         session.finish(contracts)
-        if not session.interrupted and not session.not_checked:
+        if not session.interrupted and not session.tally.not_checked:
             # complete: only then may a recording replace the cassette that was there
             target.complete(session.plan.to_corpus())
             recording = "kept"
@@ -148,20 +159,23 @@ class Session:
         self.company = Company(())
         self.discovery_seconds = 0.0
         self.plan = Plan([], self.company)
-        #: per method, each pairwise row sent and its outcome (passed, failed, or why unanswered)
-        self.pair_results: dict[str, list[tuple[dict[str, str], str]]] = {}
-        self.done = 0
         self.interrupted = False
-        self.not_checked: list[dict[str, Any]] = []
-        self.reached: set[int] = set()  # id() of the planned cases judged or skipped so far
-        from b24conform.cassettes.scrub import PersonalData  # not at start-up: it loads vcrpy
+        self.walked: set[str] = set()
+        from b24conform.cassettes.scrub import PersonalData
 
         self.personal = PersonalData()  # what the reports must not quote
-        self.walked: set[str] = set()
-        self.case_results: dict[tuple[str, str], str] = {}
-        self.sent_params: dict[str, set[str]] = {}
-        self.checks_run: dict[str, set[str]] = {}
-        self.cases_per_check: dict[tuple[str, str], int] = {}
+        self.tally = CaseTally()
+        self.record = CoverageRecord()
+        #: who hears of each case: the run's own records, then the caller's (`RunOptions`)
+        self.listeners: list[Listener] = [
+            self.tally,
+            self.record,
+            DeviationRecorder(self.log, self._reproduce),
+            ProbeObserver(self.context),
+            self._collect_personal_data,
+            self._report_progress,
+            *options.listeners,
+        ]
         self._applicable: dict[str, tuple[str, ...]] = {}
 
     @property
@@ -390,85 +404,57 @@ class Session:
         """After Ctrl-C: every planned case not reached, and every walk not finished, is not checked."""
         self.plan.complete()
         for case in [*self.plan.direct, *self.plan.batched]:
-            if id(case) not in self.reached:
-                self._skip(case, "interrupted")
+            if id(case) not in self.tally.reached:
+                self._emit(CaseSkipped(case, "interrupted", sent=False))
         for contract in walks:
             paging = contract.raw.get("paging")
             if paging and contract.name not in self.walked:
                 call = Call(contract.name, {paging["limit"]: paging["walk_limit"]}, "json")
-                self._skip(Case(contract.name, "valid", "paging_walk", call), "interrupted")
+                case = Case(contract.name, "valid", "paging_walk", call)
+                self._emit(CaseSkipped(case, "interrupted", sent=False))
 
-    def _skip(self, case: Case, reason: str) -> None:
-        """A planned case that got no answer to judge: counted, listed with its reason."""
-        self.done += 1
-        self.reached.add(id(case))
-        self.not_checked.append(
-            {"method": case.method, "request": case.call.to_json(), "reason": reason}
-        )
-        self.case_results.setdefault((case.method, case.name), "unanswered")
-        self._record_pair(case, reason)
-        self._report_progress()
+    def _emit(self, event: Event) -> None:
+        for listener in self.listeners:
+            listener(event)
 
     def _judge(self, exchange: Exchange, checks: tuple[str, ...] | None = None) -> None:
+        """Judge one answer with every applicable check (or `checks`), and say so."""
         case, response = exchange.case, exchange.response
         self._refuse_missing_scope(response, case.method, case.credentials)
-        if case.kind == "valid":
-            self.sent_params.setdefault(case.method, set()).update(case.call.params)
+        planned = checks is None
         if not response.answered and (
             response.throttled or response.via_batch or response.not_sent
         ):
-            self._skip(
-                case, "throttled" if response.throttled else response.failure or "unanswered"
-            )
+            reason = "throttled" if response.throttled else response.failure or "unanswered"
+            self._emit(CaseSkipped(case, reason, planned=planned))
             return
-        self.done += 1
-        self.reached.add(id(case))
-        if self.target.mode != "replay":  # a recording holds fakes already (cassettes/scrub.py)
-            self.personal.collect(response.json)
-        failed = False
-        reproduce = None
-        for name in checks or self.checks_for(case.method):
-            check = CHECKS[name]
-            findings = list(check.run(self.context, exchange))
-            counted = (case.method, name)
-            self.cases_per_check[counted] = self.cases_per_check.get(counted, 0) + 1
-            self.checks_run.setdefault(case.method, set()).add(name)
-            for finding in findings:
-                failed = True
-                reproduce = reproduce or self._reproduce(case)
-                role = None if case.credentials in ("main", "wrong_code") else case.credentials
-                if role:  # a denied role's finding names the role (its webhook's user id)
-                    finding = dataclasses.replace(finding, message=f"as {role}: {finding.message}")
-                self.log.add(case.method, name, finding, case.call, reproduce, role)
-        key = (case.method, case.name)
-        if failed or self.case_results.get(key) != "failed":
-            self.case_results[key] = "failed" if failed else "passed"
-        self._record_pair(case, "failed" if failed else "passed")
-        if case.kind == "probe":
-            self.context.observe(
-                case.name, case.method, case.call.to_json(), probe_outcome(case, response), case.doc
-            )
-        self._report_progress()
+        results = tuple(
+            (name, tuple(CHECKS[name].run(self.context, exchange)))
+            for name in checks or self.checks_for(case.method)
+        )
+        self._emit(CaseJudged(exchange, results, planned=planned))
 
-    def _record_pair(self, case: Case, outcome: str) -> None:
-        if case.pair:
-            self.pair_results.setdefault(case.method, []).append((dict(case.pair), outcome))
+    def _collect_personal_data(self, event: Event) -> None:
+        # a recording holds fakes already (cassettes/scrub.py): nothing to keep out of a replay's
+        if isinstance(event, CaseJudged) and self.target.mode != "replay":
+            self.personal.collect(event.exchange.response.json)
 
     def _judge_batch_envelope(self, response: Response, chunk: list[Case]) -> None:
         if response.throttled or response.not_sent:
             return  # nothing to judge; its commands are listed as not checked, each
         case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
-        self.done -= 1  # the batch request itself is not one of the planned cases
-        self._judge(Exchange(case, response), PLATFORM_CHECKS)
+        self._judge(Exchange(case, response), PLATFORM_CHECKS)  # not a planned case
 
     def _reproduce(self, case: Case) -> str:
         client = self._client_for(case)
         return client.reproduce(case.call)
 
-    def _report_progress(self) -> None:
+    def _report_progress(self, _event: Event) -> None:
         if self.options.progress:
             self.options.progress(
-                Progress(self.done, self.total, self.client.stats.requests, len(self.log.entries))
+                Progress(
+                    self.tally.done, self.total, self.client.stats.requests, len(self.log.entries)
+                )
             )
 
     # -- the end ------------------------------------------------------------------------------
@@ -487,7 +473,7 @@ class Session:
                 for finding, exchange in check.finish(self.context, contract.name):
                     call = exchange.case.call if exchange else None
                     self.log.add(contract.name, check.name, finding, call, None)
-                    self.checks_run.setdefault(contract.name, set()).add(check.name)
+                    self.record.checks_run.setdefault(contract.name, set()).add(check.name)
 
     def _without_personal_data(self, deviation: dict[str, Any]) -> dict[str, Any]:
         """A deviation as the reports show it: what it quotes of a person replaced by a fake."""
@@ -508,18 +494,18 @@ class Session:
             coverage.extend(
                 method_coverage(
                     contract,
-                    sent_params=self.sent_params.get(contract.name, set()),
+                    sent_params=self.record.sent_params.get(contract.name, set()),
                     seen_fields=self.context.seen_fields.get(contract.name, set()),
                     case_results={
-                        n: r for (m, n), r in self.case_results.items() if m == contract.name
+                        n: r for (m, n), r in self.record.case_results.items() if m == contract.name
                     },
-                    checks_run=self.checks_run.get(contract.name, set()),
+                    checks_run=self.record.checks_run.get(contract.name, set()),
                     deviations=deviations,
                 )
             )
             pairs = self.plan.pairs.get(contract.name)
             if pairs is not None:
-                results = self.pair_results.get(contract.name, [])
+                results = self.record.pair_results.get(contract.name, [])
                 dropped = self.plan.left_out_rows.get(contract.name, {})
                 coverage.extend(pair_status(pairs, results, dropped))
         failing = {(d.method, d.check) for d in deviations}
@@ -530,11 +516,11 @@ class Session:
                 "cases": count,
                 "status": "failed" if (method, name) in failing else "passed",
             }
-            for (method, name), count in sorted(self.cases_per_check.items())
+            for (method, name), count in sorted(self.record.cases_per_check.items())
         ]
         for contract in contracts:
-            for name in sorted(self.checks_run.get(contract.name, set())):
-                if (contract.name, name) not in self.cases_per_check:
+            for name in sorted(self.record.checks_run.get(contract.name, set())):
+                if (contract.name, name) not in self.record.cases_per_check:
                     status = "failed" if (contract.name, name) in failing else "passed"
                     checks.append(
                         {"method": contract.name, "check": name, "cases": 0, "status": status}
@@ -553,8 +539,10 @@ class Session:
                 "revision": self.revision,
                 "requests": stats.requests,
                 "throttled": stats.throttled,
-                "cases_per_request": round(self.done / stats.requests, 2) if stats.requests else 0,
-                "not_checked": len(self.not_checked),
+                "cases_per_request": round(self.tally.done / stats.requests, 2)
+                if stats.requests
+                else 0,
+                "not_checked": len(self.tally.not_checked),
                 "methods": [c.name for c in contracts],
                 "fail_on": self.options.fail_on,
                 "baseline": None,
@@ -563,15 +551,15 @@ class Session:
             },
             "summary": {
                 **summary,
-                "cases": self.done,
-                "checks": sum(self.cases_per_check.values()),
+                "cases": self.tally.done,
+                "checks": sum(self.record.cases_per_check.values()),
             },
             "deviations": [self._without_personal_data(d.to_json()) for d in deviations],
             "observations": _unique_observations(self.context.observations),
             "fixed": [],
             "coverage": coverage,
             "checks": checks,
-            "not_checked": self.not_checked,
+            "not_checked": self.tally.not_checked,
             "not_planned": self.plan.not_planned,
         }
 

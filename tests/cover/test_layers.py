@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"targets", "defaults", "config"},
     {"spec", "cases", "deviations", "coverage", "baseline", "pairwise"},
     {"checks", "generation", "openapi", "dimensions"},
-    {"planner", "budget"},
+    {"planner", "budget", "events"},
     {"engine"},
     {"report", "openapi"},
     {"cli", "plugin", "options", "matrix", "__main__"},

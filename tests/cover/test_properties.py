@@ -145,3 +145,15 @@ def test_fakes_keep_the_shape_and_never_the_value(first, last, email, phone, bir
     assert re.fullmatch(r"(0[1-9]|[12][0-9])-(0[1-9]|1[0-2])", fake["birthday"])
     assert fake["avatar"].startswith("https://example.com/fake/")
     assert fake["email"] != email and fake == scrubber.person(user)
+
+
+def test_a_personal_value_is_masked_where_it_stands_alone_not_inside_other_text():
+    """An inner phone `527` is masked in a message, not inside the docs' timestamp 1772527966."""
+    from b24conform.cassettes.scrub import PersonalData
+
+    personal = PersonalData()
+    personal.values.update({"527", "Anna"})
+    masked = personal.text("start 1772527966; inner phone 527; Annabel; Anna.")
+    assert masked.startswith("start 1772527966; inner phone ")
+    assert "Annabel" in masked
+    assert " 527;" not in masked and " Anna." not in masked

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from typing import Any
 
@@ -180,7 +181,10 @@ class PersonalData:
         return int(self.fake(str(value))) if str(value) in self.values else value
 
     def text(self, text: str) -> str:
-        """`text` with every personal value found in it replaced by its fake."""
+        """`text` with every personal value found in it replaced by its fake: where it stands
+        alone, not inside a longer word or number (an inner phone `527` is no part of the
+        timestamp 1772527966 a message quotes from the docs)."""
         for value in sorted((v for v in self.values if v in text), key=len, reverse=True):
-            text = text.replace(value, self.fake(value))
+            alone = re.compile(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])")
+            text = alone.sub(self.fake(value).replace("\\", "\\\\"), text)
         return text
