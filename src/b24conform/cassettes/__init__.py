@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from b24conform import __version__
 from b24conform.cassettes.layout import (
@@ -39,9 +39,6 @@ from b24conform.cassettes.layout import (
 from b24conform.cassettes.replay import ReplayTransport
 from b24conform.errors import UsageError
 from b24conform.transport import Credentials, Transport
-
-if TYPE_CHECKING:
-    from b24conform.cassettes.vcr_backend import CassetteTransport
 
 __all__ = [
     "CASSETTE",
@@ -72,7 +69,7 @@ def replaying(folder: Path) -> ReplayTransport:
 class Recording:
     """A cassette being written; `complete(corpus)` keeps it when the block ends without error."""
 
-    def __init__(self, transport: CassetteTransport) -> None:
+    def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.corpus: dict[str, Any] | None = None
 
@@ -125,9 +122,10 @@ def recording(
     try:
         staging.chmod(0o755)
         from b24conform.cassettes.scrub import Scrubber
-        from b24conform.cassettes.vcr_backend import CassetteTransport, _use_cassette, _vcr
+        from b24conform.cassettes.vcr_backend import _use_cassette, _vcr
 
-        handle = Recording(CassetteTransport(inner, destination))
+        # the network transport as it is: vcrpy records below it, in the HTTP stack it patches
+        handle = Recording(inner)
         with _use_cassette(_vcr("all", Scrubber(placeholders)), staging / CASSETTE):
             yield handle
         if handle.corpus is not None:

@@ -15,18 +15,15 @@ from typing import Any
 
 import vcr
 from vcr.cassette import Cassette
-from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.persisters.filesystem import (
     CassetteDecodeError,
     CassetteNotFoundError,
     FilesystemPersister,
 )
 
-from b24conform.cassettes.layout import CassetteOutOfDate
-from b24conform.cassettes.matching import bitrix_matcher, key, params_of
+from b24conform.cassettes.matching import bitrix_matcher, key
 from b24conform.cassettes.scrub import Scrubber
 from b24conform.errors import UsageError
-from b24conform.transport import Request, Response, Transport
 
 
 def _vcr(mode: str, scrubber: Scrubber | None) -> vcr.VCR:
@@ -114,37 +111,6 @@ class CompactJson:
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
         return json.loads(text)
-
-
-class CassetteTransport:
-    """The transport of a replay or a recording: the inner transport, inside vcrpy's cassette.
-
-    On a replay, a request the cassette lacks is a `CassetteOutOfDate` naming the call and the
-    command that re-records it.
-    """
-
-    def __init__(self, inner: Transport, folder: Path) -> None:
-        self.inner = inner
-        self.folder = folder
-
-    def send(self, request: Request) -> Response:
-        try:
-            return self.inner.send(request)
-        except CannotOverwriteExistingCassetteException as exc:
-            raise self._out_of_date(getattr(exc, "failed_request", None)) from None
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def _out_of_date(self, request: Any) -> CassetteOutOfDate:
-        what = ""
-        if request is not None:
-            method = request.uri.rsplit("/", 1)[-1].split("?")[0]
-            what = f" for {method} {json.dumps(params_of(request), sort_keys=True)[:120]}"
-        return CassetteOutOfDate(
-            f"cassette {self.folder} is out of date: no recorded answer{what}; "
-            f"re-record with: b24conform run --webhook URL --record {self.folder}"
-        )
 
 
 class IndexedCassette(Cassette):

@@ -2,8 +2,8 @@
 
 `Client` builds requests and applies every policy (read-only guard, rate limit, retries, budgets);
 a transport only moves bytes. Three implement it: `RequestsTransport` (the network: live portals
-and the bundled reference portal), `CassetteTransport` (`b24conform.cassettes`: replay and record)
-and `FakeTransport` (tests). A transport never raises for what a portal does: no answer is a
+and the bundled reference portal, recorded by vcrpy below it with `--record`), `ReplayTransport`
+(`b24conform.cassettes`: a recording answers) and `FakeTransport` (tests). A transport never raises for what a portal does: no answer is a
 `Response` whose `failure` says why.
 """
 
