@@ -27,10 +27,9 @@ from b24conform.cases import Case
 from b24conform.dimensions import row_key
 from b24conform.planner import Plan
 from b24conform.transport import RateLimit
+from b24conform.transport.ratelimit import BUCKET_MARGIN
 
 BATCH_SIZE = 50
-#: the client keeps this many requests of the burst unused (`LeakyBucket` margin)
-BUCKET_MARGIN = 2
 #: the share of the time budget that requests may take; the rest is for judging and the network
 TIME_SHARE = 0.8
 TIERS = ("pair", "documented error", "paging walk", "rule case", "example", "probe")

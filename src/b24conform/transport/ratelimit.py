@@ -18,6 +18,9 @@ from b24conform.errors import UsageError
 #: Float slack when comparing the bucket's level: without it a level of 6.000000000000004 against a
 #: capacity of 7 asks for a wait too short to move a clock that reads large numbers, forever.
 _EPSILON = 1e-9
+#: requests of the burst the client leaves unused, for the portal receiving a request a little
+#: after the client counted it; each costs a live run 1 / rate seconds (0.5 s at 2/s)
+BUCKET_MARGIN = 1
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*s\s*:\s*(\d+)\s*$")
 
 
@@ -54,7 +57,7 @@ class LeakyBucket:
         self,
         limit: RateLimit,
         *,
-        margin: int = 2,
+        margin: int = BUCKET_MARGIN,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
