@@ -277,21 +277,20 @@ def _id_set(kind: str, company: Company, prefer: frozenset[int] | None) -> st.Se
         return single(company.deepest())
     if kind == "one":
         return single(pool)
+    # distinct ids drawn one by one (not a permutation of the pool: a company of 10,000
+    # departments would be 10,000 draws for the 10 or 50 a request holds)
     if kind == "several":
-        most = min(len(pool), 10)
-        return st.tuples(st.permutations(pool), st.integers(2, most)).map(
-            lambda t: (tuple(t[0][: t[1]]), ())
+        several = st.lists(
+            st.sampled_from(pool), min_size=2, max_size=min(len(pool), 10), unique=True
         )
+        return several.map(lambda ids: (tuple(ids), ()))
     # over 50: at most 50 that exist (a portal answering 50 of them drops none), then ids that
     # exist nowhere up to 51
     count = min(len(pool), MAX_IDS_PER_REQUEST)
     first_unknown = max(pool) + 100_000
-    return st.permutations(pool).map(
-        lambda p: (
-            tuple(p[:count]),
-            tuple(range(first_unknown, first_unknown + MAX_IDS_PER_REQUEST + 1 - count)),
-        )
-    )
+    padding = tuple(range(first_unknown, first_unknown + MAX_IDS_PER_REQUEST + 1 - count))
+    known = st.lists(st.sampled_from(pool), min_size=count, max_size=count, unique=True)
+    return known.map(lambda ids: (tuple(ids), padding))
 
 
 def pair_status(

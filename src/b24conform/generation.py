@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Case, Expectation
-from b24conform.errors import UsageError
+from b24conform.errors import B24ConformError, UsageError
 from b24conform.spec import MethodContract
 from b24conform.transport import Call
 
@@ -112,6 +112,23 @@ def seed_only() -> Iterator[None]:
         providers.CONSTANTS_CACHE.cache.clear()
 
 
+@contextlib.contextmanager
+def _said_in_one_line(what: str) -> Iterator[None]:
+    """Hypothesis failing to draw (a strategy too large for its buffer...) is a bug of ours or a
+    target beyond what generation handles: one line and exit 2, not a traceback."""
+    from hypothesis.errors import HypothesisException
+
+    try:
+        yield
+    except HypothesisException as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GenerationError(f"cannot draw the requests of {what}: {first}") from None
+
+
+class GenerationError(B24ConformError):
+    """Hypothesis could not draw the requests asked for."""
+
+
 class _Enough(Exception):
     """Stops a Hypothesis run that has drawn all the examples asked for."""
 
@@ -141,7 +158,7 @@ def draw_valid_params(
         if len(drawn) == count:
             raise _Enough  # the rest of the examples would only be thrown away
 
-    with contextlib.suppress(_Enough), seed_only():
+    with contextlib.suppress(_Enough), seed_only(), _said_in_one_line(contract.name):
         collect()
     params_list = list(drawn.values())
     for params in params_list:
@@ -171,7 +188,7 @@ def draw_one(strategy: st.SearchStrategy, seed: int, tries: int = 5) -> Any:
     def collect(value: Any) -> None:
         drawn.append(value)
 
-    with seed_only():
+    with seed_only(), _said_in_one_line("the pairwise cases"):
         collect()
     return drawn[-1]
 

@@ -103,3 +103,12 @@ def test_the_corpus_depends_on_the_seed_not_on_what_is_imported(tmp_path, monkey
     __import__("lots_of_constants")
     assert draw_valid_params(contract, {"department_ids": IDS}, 200, seed=9) == before
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_draw_hypothesis_cannot_make_is_one_line_not_a_traceback():
+    from hypothesis import strategies as st
+
+    from b24conform.generation import GenerationError, draw_one
+
+    with pytest.raises(GenerationError, match=r"^cannot draw the requests of the pairwise cases: "):
+        draw_one(st.lists(st.integers(), min_size=100_000), seed=1)

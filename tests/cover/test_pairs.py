@@ -138,6 +138,17 @@ def test_pair_cases_send_what_their_row_says():
             assert case.requested_ids[0] in COMPANY.headed
 
 
+def test_a_company_of_ten_thousand_departments_gets_its_pair_cases():
+    """The id sets are drawn id by id: a permutation of 10,000 ids overran Hypothesis."""
+    company = Company(tuple(range(1, 10_001)), {i: min(i % 5, 3) for i in range(1, 10_001)})
+    plan = _plan(("im.department.get",), company=company, max_examples=5)
+    sent = [c for c in plan.direct + plan.batched if c.pair]
+    over = [c for c in sent if dict(c.pair)["ID set"] == "over 50"]
+    assert over and all(len(c.requested_ids) == 50 == len(set(c.requested_ids)) for c in over)
+    several = [c for c in sent if dict(c.pair)["ID set"] == "several"]
+    assert several and all(2 <= len(set(c.requested_ids)) <= 10 for c in several)
+
+
 def test_the_plan_survives_a_recording():
     plan = _plan(max_examples=5)
     again = Plan.from_corpus(plan.to_corpus(), SPEC, CheckContext(SPEC))
