@@ -353,7 +353,7 @@ class Session:
         """Follow `next` from OFFSET 0 through every page of a list method (contract `paging`).
 
         Every page is judged like any case; the walk itself (distinct users against `total`, and
-        that it ends) is judged by the `paging` check's finisher. It stops at the first answer
+        that it ends) is judged by the `paging` check's `after_run`. It stops at the first answer
         without `next`, at a `next` that does not move forward, at an answer that is no page, and
         after `ceil(total / LIMIT) + 2` pages whatever the portal keeps sending.
         """
@@ -468,7 +468,7 @@ class Session:
         for contract in contracts:
             for name in self.checks_for(contract.name):
                 check = CHECKS[name]
-                if check.finish is None:
+                if not check.finishes:
                     continue
                 for finding, exchange in check.finish(self.context, contract.name):
                     call = exchange.case.call if exchange else None

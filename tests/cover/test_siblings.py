@@ -16,7 +16,7 @@ import pytest
 from b24conform.cases import Case, Exchange
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.checks.docs import docs_findings
-from b24conform.checks.siblings import WALKS, Walk, record_walk, walk_bound
+from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.engine import DEFAULT_METHODS, RunOptions, Session, run
 from b24conform.errors import UsageError
 from b24conform.portal import CATALOGUE
@@ -268,7 +268,7 @@ def test_the_walk_ends_when_next_stops_moving():
         session.discover()
         contract = SPEC.method(COLLEAGUES)
         session.walk_pages(contract)
-        [walk] = session.context.state[WALKS]
+        [walk] = session.context.instance(CHECKS["paging"]).walks
         session.finish([contract])
     assert walk.stopped == "stuck" and walk.total
     assert len(walk.exchanges) <= walk_bound(walk.total, walk.limit)

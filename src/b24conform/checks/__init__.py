@@ -3,10 +3,20 @@
 Checks are registered by name (`@check`), so that the engine, the JUnit report and the docs
 coverage all speak of the same stable names. A check gets one exchange (a case and its answer)
 and yields `Finding`s, each citing the doc line it contradicts; it never raises for what a portal
-answers. Run-wide checks (consistency across calls, the docs' own examples) have a `finish` step.
+answers. A check with state for the run (consistency across calls, the paging walk, the methods
+agreeing with each other) is a `RunCheck` class registered with `@lifecycle`: one instance per
+run, its state in `__init__`, and an `after_run` step once per method at the end.
 """
 
 from b24conform.checks import docs, http, rules, schema, siblings  # noqa: F401  (registers the checks)
-from b24conform.checks.registry import CHECKS, Check, CheckContext, applicable_checks, check
+from b24conform.checks.registry import (
+    CHECKS,
+    Check,
+    CheckContext,
+    RunCheck,
+    applicable_checks,
+    check,
+    lifecycle,
+)
 
-__all__ = ["CHECKS", "Check", "CheckContext", "applicable_checks", "check"]
+__all__ = ["CHECKS", "Check", "CheckContext", "RunCheck", "applicable_checks", "check", "lifecycle"]

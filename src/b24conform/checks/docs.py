@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.registry import CheckContext, check, finisher
+from b24conform.checks.registry import CheckContext, RunCheck, lifecycle
 from b24conform.checks.rules import dates_agree
 from b24conform.checks.schema import _describe, schema_findings
 from b24conform.deviations import Finding
@@ -22,15 +22,16 @@ from b24conform.spec import DocRef, MethodContract, available_revisions, load_sp
 OBJECTS = ("department", "user", "phones")
 
 
-@check("docs_examples", "The documentation's examples agree with its own field tables")
-def docs_examples(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    return iter(())
+@lifecycle
+class DocsExamples(RunCheck):
+    name = "docs_examples"
+    description = "The documentation's examples agree with its own field tables"
 
-
-@finisher("docs_examples")
-def _docs(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
-    for finding in docs_findings(method):
-        yield finding, None
+    def after_run(
+        self, ctx: CheckContext, method: str
+    ) -> Iterator[tuple[Finding, Exchange | None]]:
+        for finding in docs_findings(method):
+            yield finding, None
 
 
 def docs_findings(method: str) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from b24conform.cases import Case, Exchange
 from b24conform.deviations import Finding
@@ -13,41 +13,77 @@ from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, l
 from b24conform.spec.fields import FieldPresence
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
-FinishFunction = Callable[["CheckContext", str], Iterable[tuple[Finding, Exchange | None]]]
+
+
+class RunCheck:
+    """A check with state for one run, Schemathesis-style: one instance per run (per
+    `CheckContext`), its state set up in `__init__`; `judge` sees every answer, `after_run` is
+    called once per method at the end for what only the whole run shows (a walk that never ends,
+    two methods that disagree). Register a subclass with `@lifecycle`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
+        return ()
+
+    def after_run(
+        self, ctx: CheckContext, method: str
+    ) -> Iterable[tuple[Finding, Exchange | None]]:
+        return ()
 
 
 @dataclass(frozen=True)
 class Check:
+    """A registered check: its stable name, what it judges, and how a run gets its instance."""
+
     name: str
     description: str
-    run: CheckFunction
-    finish: FinishFunction | None = None
+    factory: Callable[[], RunCheck]
+    #: whether it has a run-wide step (`after_run`)
+    finishes: bool = False
+
+    def run(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
+        """This run's instance judging one answer."""
+        return ctx.instance(self).judge(ctx, exchange)
+
+    def finish(self, ctx: CheckContext, method: str) -> Iterable[tuple[Finding, Exchange | None]]:
+        """This run's instance, once per method at the end."""
+        return ctx.instance(self).after_run(ctx, method)
 
 
 CHECKS: dict[str, Check] = {}
 
 
+def _register(entry: Check) -> None:
+    if entry.name in CHECKS:
+        raise ValueError(f"check {entry.name!r} registered twice")
+    CHECKS[entry.name] = entry
+
+
+class _Stateless(RunCheck):
+    def __init__(self, function: CheckFunction) -> None:
+        self.function = function
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
+        return self.function(ctx, exchange)
+
+
 def check(name: str, description: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a per-exchange check under a stable name."""
+    """Register a check without state: a function judging one answer."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        if name in CHECKS:
-            raise ValueError(f"check {name!r} registered twice")
-        CHECKS[name] = Check(name, description, function)
+        _register(Check(name, description, functools.partial(_Stateless, function)))
         return function
 
     return register
 
 
-def finisher(name: str) -> Callable[[FinishFunction], FinishFunction]:
-    """Attach a run-wide step to a registered check (called once per method at the end)."""
-
-    def register(function: FinishFunction) -> FinishFunction:
-        existing = CHECKS[name]
-        CHECKS[name] = Check(existing.name, existing.description, existing.run, function)
-        return function
-
-    return register
+def lifecycle(cls: type[RunCheck]) -> type[RunCheck]:
+    """Register a check with state (`RunCheck`): a fresh instance for every run."""
+    finishes = cls.after_run is not RunCheck.after_run
+    _register(Check(cls.name, cls.description, cls, finishes))
+    return cls
 
 
 def silent_severity(case: Case) -> str | None:
@@ -102,11 +138,11 @@ class CheckContext:
     """What checks may read (the spec) and where they may leave run-wide state or observations."""
 
     spec: Spec
-    state: dict[str, Any] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     #: method → the documented field pointers some answer had (docs coverage)
     seen_fields: dict[str, set[str]] = field(default_factory=dict)
     _fields: dict[str, FieldPresence] = field(default_factory=dict, repr=False)
+    _instances: dict[str, RunCheck] = field(default_factory=dict, repr=False)
     #: the user id behind the main credentials (a webhook's), None when unknown (OAuth)
     caller: int | None = None
 
@@ -134,11 +170,11 @@ class CheckContext:
     ) -> None:
         self.observations.append(Observation(probe, method, request, outcome, doc))
 
-    def bucket(self, name: str, factory: Callable[[], Any]) -> Any:
-        """Run-wide state of one check (created on first use)."""
-        if name not in self.state:
-            self.state[name] = factory()
-        return self.state[name]
+    def instance(self, entry: Check) -> Any:
+        """This run's instance of a check (made on first use: a run's state starts empty)."""
+        if entry.name not in self._instances:
+            self._instances[entry.name] = entry.factory()
+        return self._instances[entry.name]
 
 
 def pointer(path: Iterable[Any]) -> str:

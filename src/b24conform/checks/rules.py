@@ -15,7 +15,7 @@ from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
-from b24conform.checks.registry import CheckContext, check, finisher
+from b24conform.checks.registry import CheckContext, RunCheck, check, lifecycle
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
 
@@ -240,36 +240,42 @@ def _number(value: Any) -> bool:
 CONSISTENT_FIELDS = ("name", "full_name", "manager_user_id")
 
 
-@check("consistency", "The same department reads the same over every call and transport")
-def consistency(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    items = _departments(ctx, exchange)
-    doc = ctx.rule(exchange.case.method, "consistent_across_calls")
-    if items is None or doc is None:
-        return
-    first: dict[Any, tuple[dict[str, Any], Exchange]] = ctx.bucket(
-        f"consistency:{exchange.case.method}", dict
-    )
-    for item in items:
-        known = first.get(item.get("id"))
-        if known is None:
-            first[item.get("id")] = (item, exchange)
-            continue
-        before, earlier = known
-        for name in CONSISTENT_FIELDS:
-            if name in before and name in item and before[name] != item[name]:
-                yield Finding(
-                    kind="invariant",
-                    location=f"/result/*/{name}",
-                    message=f"department {item.get('id')}: {name} was {before[name]!r} "
-                    f"(over {earlier.case.call.transport}), now {item[name]!r} "
-                    f"(over {exchange.case.call.transport})",
-                    doc=doc,
-                    expected=before[name],
-                    actual=item[name],
-                )
+@lifecycle
+class Consistency(RunCheck):
+    name = "consistency"
+    description = "The same department reads the same over every call and transport"
 
+    def __init__(self) -> None:
+        #: method → department id → its first answer, and the exchange it came in
+        self.first: dict[str, dict[Any, tuple[dict[str, Any], Exchange]]] = {}
 
-@finisher("consistency")
-def _forget(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
-    ctx.state.pop(f"consistency:{method}", None)
-    return iter(())
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+        items = _departments(ctx, exchange)
+        doc = ctx.rule(exchange.case.method, "consistent_across_calls")
+        if items is None or doc is None:
+            return
+        first = self.first.setdefault(exchange.case.method, {})
+        for item in items:
+            known = first.get(item.get("id"))
+            if known is None:
+                first[item.get("id")] = (item, exchange)
+                continue
+            before, earlier = known
+            for name in CONSISTENT_FIELDS:
+                if name in before and name in item and before[name] != item[name]:
+                    yield Finding(
+                        kind="invariant",
+                        location=f"/result/*/{name}",
+                        message=f"department {item.get('id')}: {name} was {before[name]!r} "
+                        f"(over {earlier.case.call.transport}), now {item[name]!r} "
+                        f"(over {exchange.case.call.transport})",
+                        doc=doc,
+                        expected=before[name],
+                        actual=item[name],
+                    )
+
+    def after_run(
+        self, ctx: CheckContext, method: str
+    ) -> Iterator[tuple[Finding, Exchange | None]]:
+        self.first.pop(method, None)  # nothing more to compare: the memory goes
+        return iter(())

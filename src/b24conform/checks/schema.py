@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
-from b24conform.checks.registry import CheckContext, check, pointer
+from b24conform.checks.registry import CheckContext, RunCheck, lifecycle, pointer
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, load_spec
 
@@ -196,8 +196,22 @@ def _headless(body: dict[str, Any]) -> set[int]:
     }
 
 
-@check("response_schema", "Every documented field is present with its documented type and format")
-def response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+@lifecycle
+class ResponseSchema(RunCheck):
+    name = "response_schema"
+    description = "Every documented field is present with its documented type and format"
+
+    def __init__(self) -> None:
+        #: methods whose headless department was observed already (once a method)
+        self.headless_observed: set[str] = set()
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+        return response_schema(ctx, exchange, self.headless_observed)
+
+
+def response_schema(
+    ctx: CheckContext, exchange: Exchange, headless_observed: set[str]
+) -> Iterator[Finding]:
     response = exchange.response
     if not response.answered or not is_success(exchange) or not ctx.documents(exchange.case.method):
         return
@@ -205,8 +219,8 @@ def response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     body = response.json
     # only im.department.get has departments whose head may be unset (contract `user_data`)
     headless = _headless(body) if contract.user_data else set()
-    if headless and exchange.case.user_data and not ctx.bucket(f"headless:{contract.name}", list):
-        ctx.state[f"headless:{contract.name}"].append(True)
+    if headless and exchange.case.user_data and contract.name not in headless_observed:
+        headless_observed.add(contract.name)
         ctx.observe(
             "headless_department",
             contract.name,

@@ -26,7 +26,7 @@ from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.http import is_success
-from b24conform.checks.registry import CheckContext, check, finisher
+from b24conform.checks.registry import CHECKS, CheckContext, RunCheck, check, lifecycle
 from b24conform.deviations import Finding
 
 GET = "im.department.get"
@@ -47,7 +47,6 @@ STABLE_USER_FIELDS = (
     "external_auth_id",
     "type",
 )
-WALKS = "paging:walks"
 
 
 def _valid_result(ctx: CheckContext, exchange: Exchange) -> Any:
@@ -72,14 +71,26 @@ def _keyed(result: Any) -> dict[str, Any] | None:
 # -- keys -------------------------------------------------------------------------------------
 
 
-@check("sibling_keys", "A department-keyed result holds only the departments asked for")
-def sibling_keys(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+@lifecycle
+class SiblingKeys(RunCheck):
+    name = "sibling_keys"
+    description = "A department-keyed result holds only the departments asked for"
+
+    def __init__(self) -> None:
+        #: methods whose left-out departments were observed already (once a method)
+        self.left_out_observed: set[str] = set()
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+        return sibling_keys(ctx, exchange, self.left_out_observed)
+
+
+def sibling_keys(ctx: CheckContext, exchange: Exchange, observed: set[str]) -> Iterator[Finding]:
     doc = ctx.rule(exchange.case.method, "keys_are_requested_departments")
     keyed = _keyed(_valid_result(ctx, exchange)) if doc else None
     if keyed is None:
         return
     requested = {str(i) for i in exchange.case.requested_ids}
-    _observe_left_out(ctx, exchange, requested - set(keyed))
+    _observe_left_out(ctx, exchange, requested - set(keyed), observed)
     extra = sorted(k for k in keyed if k not in requested)
     if extra:
         yield Finding(
@@ -92,13 +103,15 @@ def sibling_keys(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
-def _observe_left_out(ctx: CheckContext, exchange: Exchange, left_out: set[str]) -> None:
+def _observe_left_out(
+    ctx: CheckContext, exchange: Exchange, left_out: set[str], observed: set[str]
+) -> None:
     """Departments asked for but absent from the keyed result: observed, once a method.
 
     The docs do not say whether a department without a head (managers.get) or without employees
     (employees.get) gets a key with an empty list or no key at all; real portals leave it out.
     """
-    method, observed = exchange.case.method, ctx.bucket("left_out", set)
+    method = exchange.case.method
     if not left_out or method in observed:
         return
     observed.add(method)
@@ -186,7 +199,24 @@ def requested_page(params: dict[str, Any], paging: dict[str, Any]) -> Page | Non
     return Page(offset, effective, limit)
 
 
-@check("paging", "next comes exactly when another page exists; LIMIT is honoured, at most 50")
+@lifecycle
+class Paging(RunCheck):
+    name = "paging"
+    description = "next comes exactly when another page exists; LIMIT is honoured, at most 50"
+
+    def __init__(self) -> None:
+        #: the walks the runner made along `next` (`record_walk`), judged whole at the end
+        self.walks: list[Walk] = []
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+        return paging(ctx, exchange)
+
+    def after_run(
+        self, ctx: CheckContext, method: str
+    ) -> Iterator[tuple[Finding, Exchange | None]]:
+        return _walks(ctx, method, self.walks)
+
+
 def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     method = exchange.case.method
     result = _valid_result(ctx, exchange)
@@ -302,7 +332,8 @@ class Walk:
 
 
 def record_walk(ctx: CheckContext, walk: Walk) -> None:
-    ctx.bucket(WALKS, list).append(walk)
+    """Hand a finished walk to this run's `paging` check."""
+    ctx.instance(CHECKS[Paging.name]).walks.append(walk)
 
 
 def walk_bound(total: int, limit: int) -> int:
@@ -310,10 +341,11 @@ def walk_bound(total: int, limit: int) -> int:
     return math.ceil(total / limit) + 2
 
 
-@finisher("paging")
-def _walks(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
+def _walks(
+    ctx: CheckContext, method: str, walks: list[Walk]
+) -> Iterator[tuple[Finding, Exchange | None]]:
     doc = ctx.rule(method, "walk_yields_total")
-    for walk in ctx.state.get(WALKS, []):
+    for walk in walks:
         if walk.method != method or doc is None or not walk.exchanges:
             continue
         last = walk.exchanges[-1]
@@ -369,21 +401,33 @@ class Seen:
     users: dict[int, dict[str, tuple[dict[str, Any], Exchange]]]  # user id -> method -> object
 
 
-def _seen(ctx: CheckContext) -> Seen:
-    return ctx.bucket("cross_method", lambda: Seen({}, {}, {}))
-
-
 def _user_id(entry: Any) -> Any:
     return entry.get("id") if isinstance(entry, dict) else entry
 
 
-@check("cross_method", "The methods agree: heads with im.department.get, a user with itself")
-def cross_method(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+@lifecycle
+class CrossMethod(RunCheck):
+    name = "cross_method"
+    description = "The methods agree: heads with im.department.get, a user with itself"
+
+    def __init__(self) -> None:
+        self.seen = Seen({}, {}, {})
+
+    def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
+        return cross_method(ctx, exchange, self.seen)
+
+    def after_run(
+        self, ctx: CheckContext, method: str
+    ) -> Iterator[tuple[Finding, Exchange | None]]:
+        return _agree(ctx, method, self.seen)
+
+
+def cross_method(ctx: CheckContext, exchange: Exchange, seen: Seen) -> Iterator[Finding]:
+    """Keep what each method says of heads and users (compared in `_agree`); finds nothing itself."""
     result = _valid_result(ctx, exchange)
     if result is None:
         return iter(())
     method = exchange.case.method
-    seen = _seen(ctx)
 
     def keep_user(user: Any) -> None:
         if isinstance(user, dict) and _is_id(user.get("id")):
@@ -407,11 +451,7 @@ def cross_method(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     return iter(())
 
 
-@finisher("cross_method")
-def _agree(ctx: CheckContext, method: str) -> Iterator[tuple[Finding, Exchange | None]]:
-    seen: Seen | None = ctx.state.get("cross_method")
-    if seen is None:
-        return
+def _agree(ctx: CheckContext, method: str, seen: Seen) -> Iterator[tuple[Finding, Exchange | None]]:
     heads_doc = ctx.rule(method, "heads_agree_with_department_get")
     if heads_doc:
         for department, (named, exchange) in sorted(seen.named.items()):
