@@ -10,6 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from b24conform.cases import Exchange, Expectation
+from b24conform.checks.guards import (
+    has_answer,
+    is_error,
+    is_success,
+    json_answer,
+    requires,
+    with_status,
+)
 from b24conform.checks.registry import CheckContext, check, silent_severity
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
@@ -26,16 +34,6 @@ def system_error(ctx: CheckContext, code: str) -> Expectation:
     entry = ctx.spec.platform["system_errors"][code]
     doc = DocRef.from_json(entry["doc"])
     return Expectation(status=entry["status"], error=code, doc=doc, status_doc=doc)
-
-
-def is_success(exchange: Exchange) -> bool:
-    body = exchange.response.json
-    return isinstance(body, dict) and "result" in body and "error" not in body
-
-
-def is_error(exchange: Exchange) -> bool:
-    body = exchange.response.json
-    return isinstance(body, dict) and "error" in body
 
 
 @check("answered", "Every call gets an answer within the time limit")
@@ -55,10 +53,9 @@ def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
 
 @check("status_code", "The HTTP status is the documented one for the case")
+@requires(has_answer)
 def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     case, response = exchange.case, exchange.response
-    if not response.answered:
-        return
     status = response.status
     if case.kind in ("valid", "probe"):
         failed = _server_failure(exchange)
@@ -141,10 +138,9 @@ def _server_failure(exchange: Exchange) -> tuple[str, Any] | None:
 
 
 @check("content_type", "Answers are served as application/json")
+@requires(with_status)
 def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
-    if response.status is None or not response.answered:
-        return
     value = response.header("Content-Type") or ""
     if value.split(";")[0].strip().lower() != "application/json":
         yield Finding(
@@ -159,9 +155,10 @@ def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
 
 @check("json_body", "The body is JSON")
+@requires(with_status)
 def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
-    if response.status is None or not response.answered or response.is_json:
+    if response.is_json:
         return
     preview = response.body[:200].decode("utf-8", "replace")
     yield Finding(
@@ -178,10 +175,9 @@ def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
 
 @check("envelope", "A success is {result, time}; an error is {error, error_description}")
+@requires(json_answer)
 def envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
-    if not response.answered or not response.is_json:
-        return
     body = response.json
     if not isinstance(body, dict) or ("result" not in body and "error" not in body):
         yield Finding(
@@ -234,9 +230,10 @@ def _doc_of(schema: dict, ctx: CheckContext) -> DocRef:
 
 
 @check("error_code", "A documented error case answers with its documented code")
+@requires(has_answer)
 def error_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     expect = exchange.case.expect
-    if expect is None or not exchange.response.answered or not is_error(exchange):
+    if expect is None or not is_error(exchange):
         return
     actual = exchange.response.json.get("error")
     if actual != expect.error:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.http import is_success
+from b24conform.checks.guards import is_success, requires, success
 from b24conform.checks.registry import CheckContext, RunCheck, check, lifecycle
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
@@ -146,9 +146,8 @@ def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Fin
 
 
 @check("time", "The time object is consistent: finish >= start, duration = finish - start")
+@requires(success)
 def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
-    if not exchange.response.answered or not is_success(exchange):
-        return
     timing = exchange.response.json.get("time")
     if not isinstance(timing, dict):
         return

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.http import is_success
+from b24conform.checks.guards import documented, requires, success
 from b24conform.checks.registry import CheckContext, RunCheck, lifecycle, pointer
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, load_spec
@@ -205,6 +205,7 @@ class ResponseSchema(RunCheck):
         #: methods whose headless department was observed already (once a method)
         self.headless_observed: set[str] = set()
 
+    @requires(success, documented)
     def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         return response_schema(ctx, exchange, self.headless_observed)
 
@@ -213,8 +214,6 @@ def response_schema(
     ctx: CheckContext, exchange: Exchange, headless_observed: set[str]
 ) -> Iterator[Finding]:
     response = exchange.response
-    if not response.answered or not is_success(exchange) or not ctx.documents(exchange.case.method):
-        return
     contract = ctx.contract(exchange.case.method)
     body = response.json
     # only im.department.get has departments whose head may be unset (contract `user_data`)

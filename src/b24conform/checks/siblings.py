@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.http import is_success
+from b24conform.checks.guards import is_success
 from b24conform.checks.registry import CHECKS, CheckContext, RunCheck, check, lifecycle
 from b24conform.deviations import Finding
 
