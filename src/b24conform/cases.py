@@ -9,6 +9,10 @@ from typing import Any, Literal
 from b24conform.spec import DocRef
 from b24conform.transport import Call, Response
 
+#: dimension values the method pages do not cover (`dimensions`): more than 50 ids, padded with
+#: ids that exist on no department when the company has fewer; the pages give no limit and say
+#: nothing of unknown ids (platform.md §8)
+DOCS_SILENT_VALUES = frozenset({"over 50"})
 CaseKind = Literal["valid", "error", "access", "auth", "unknown_method", "probe"]
 
 
@@ -42,9 +46,6 @@ class Case:
     is observed, not judged, beyond the platform's general claims). `credentials` names whose
     credentials send it: the main ones, another role's, or a deliberately wrong code. `pair` is
     the row of request dimensions a pairwise case stands for (`dimensions`), empty otherwise.
-    `silent` says what part of a valid request the docs do not cover (more than 50 ids, ids
-    that exist on no department), empty when they cover all of it; it follows from the pair, so
-    a recording does not store it.
     """
 
     method: str
@@ -57,13 +58,12 @@ class Case:
     credentials: str = "main"
     doc: str = "documented"
     pair: tuple[tuple[str, str], ...] = ()
-    silent: str = ""
 
     @property
     def docs_silent(self) -> bool:
-        """Whether the docs leave some of this request uncovered: a probe, or a valid case with
-        docs-silent input. A server error or a refusal of it is then a warning, not an error."""
-        return self.kind == "probe" or bool(self.silent)
+        """Whether the docs leave some of this request uncovered: a probe, or a pairwise case whose
+        row holds a docs-silent value. A server error or a refusal of it is then a warning."""
+        return self.kind == "probe" or any(value in DOCS_SILENT_VALUES for _, value in self.pair)
 
     def to_json(self) -> dict[str, Any]:
         data = {

@@ -201,22 +201,9 @@ def pair_cases(contract: MethodContract, plan: PairPlan, company: Company, seed:
                 requested_ids=known,
                 user_data=params.get("USER_DATA") == "Y",
                 pair=tuple(row.items()),
-                silent=silent_of(row),
             )
         )
     return cases
-
-
-#: what the docs leave uncovered in a row asking for more than 50 ids (platform.md §8)
-OVER_50_SILENT = (
-    "more than 50 ids, padded with ids that exist on no department when the company has fewer:"
-    " the method pages give no limit and say nothing of unknown ids"
-)
-
-
-def silent_of(row: Row) -> str:
-    """What of a row's request the docs do not cover: empty for all but the `over 50` id set."""
-    return OVER_50_SILENT if "over 50" in row.values() else ""
 
 
 def _row_strategy(contract: MethodContract, row: Row, company: Company) -> st.SearchStrategy:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -133,33 +133,44 @@ class _Enough(Exception):
     """Stops a Hypothesis run that has drawn all the examples asked for."""
 
 
-def draw_valid_params(
-    contract: MethodContract, values: dict[str, Sequence[Any]], count: int, seed: int
-) -> list[dict[str, Any]]:
-    """`count` distinct valid parameter sets, the same for the same seed, target ids and Hypothesis."""
+def _generate(
+    strategy: st.SearchStrategy, seed: int, examples: int, keep: Callable[[Any], None], what: str
+) -> None:
+    """Hypothesis's generate phase alone over `strategy`: a fixed seed, no database, no shrinking,
+    each example handed to `keep` (which raises `_Enough` when it has all it wants)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    strategy = strategy_from_schema(contract.request_schema, values)
-    validator = contract.request_validator()
-    drawn: dict[str, dict[str, Any]] = {}
-
     @hypothesis_seed(seed)
     @settings(
-        max_examples=max(1, count * 3),
+        max_examples=examples,
         database=None,
         deadline=None,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(strategy)
-    def collect(params: dict[str, Any]) -> None:
+    def collect(value: Any) -> None:
+        keep(value)
+
+    with contextlib.suppress(_Enough), seed_only(), _said_in_one_line(what):
+        collect()
+
+
+def draw_valid_params(
+    contract: MethodContract, values: dict[str, Sequence[Any]], count: int, seed: int
+) -> list[dict[str, Any]]:
+    """`count` distinct valid parameter sets, the same for the same seed, target ids and Hypothesis."""
+    validator = contract.request_validator()
+    drawn: dict[str, dict[str, Any]] = {}
+
+    def keep(params: dict[str, Any]) -> None:
         drawn.setdefault(json.dumps(params, sort_keys=True), params)
         if len(drawn) == count:
             raise _Enough  # the rest of the examples would only be thrown away
 
-    with contextlib.suppress(_Enough), seed_only(), _said_in_one_line(contract.name):
-        collect()
+    strategy = strategy_from_schema(contract.request_schema, values)
+    _generate(strategy, seed, max(1, count * 3), keep, contract.name)
     params_list = list(drawn.values())
     for params in params_list:
         errors = list(validator.iter_errors(params))
@@ -171,25 +182,8 @@ def draw_valid_params(
 def draw_one(strategy: st.SearchStrategy, seed: int, tries: int = 5) -> Any:
     """One example of `strategy`, the same for the same seed: the last of a few draws, since
     Hypothesis starts from the simplest one (the first ids, the smallest numbers)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-
     drawn: list[Any] = []
-
-    @hypothesis_seed(seed)
-    @settings(
-        max_examples=tries,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: Any) -> None:
-        drawn.append(value)
-
-    with seed_only(), _said_in_one_line("the pairwise cases"):
-        collect()
+    _generate(strategy, seed, tries, drawn.append, "the pairwise cases")
     return drawn[-1]
 
 
@@ -217,10 +211,8 @@ def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: 
     process, since they are the same every time: a second run in one process (the Python API in a
     loop, `--docs` compared across revisions, a test suite) does not pay Hypothesis again, and a
     draw `draw_in_background` started is waited for, not made twice."""
-    future, mine = _drawing(contract, ids, count, seed)
-    if mine:
-        _draw_into(future, contract, ids, count, seed)
-    return [valid_case(contract, params) for params in json.loads(future.result())]
+    params = json.loads(_drawn(contract, ids, count, seed).result())
+    return [valid_case(contract, p) for p in params]
 
 
 def draw_in_background(
@@ -235,9 +227,7 @@ def draw_in_background(
 
     def draw_all() -> None:
         for contract in contracts:
-            future, mine = _drawing(contract, ids, count, seed)
-            if mine:
-                _draw_into(future, contract, ids, count, seed)
+            _drawn(contract, ids, count, seed)
 
     thread = threading.Thread(target=draw_all, name="b24conform-draw", daemon=True)
     thread.start()
@@ -249,32 +239,25 @@ _DRAWN: dict[tuple[Any, ...], Future[str]] = {}
 _DRAWN_LOCK = threading.Lock()
 
 
-def _drawing(
-    contract: MethodContract, ids: Sequence[int], count: int, seed: int
-) -> tuple[Future[str], bool]:
-    """The draw of these cases, and whether the caller is the one to make it."""
+def _drawn(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> Future[str]:
+    """The draw of these cases: made now, or the one another thread made or is making."""
     key = (contract.name, contract.revision, tuple(ids), count, seed)
     with _DRAWN_LOCK:
-        if key in _DRAWN:
-            return _DRAWN[key], False
+        future = _DRAWN.get(key)
+        if future is not None:
+            return future
         if len(_DRAWN) >= 64:
             _DRAWN.clear()  # a long-lived process asking for ever new draws keeps only recent ones
-        future: Future[str] = Future()
-        _DRAWN[key] = future
-        return future, True
-
-
-def _draw_into(
-    future: Future[str], contract: MethodContract, ids: Sequence[int], count: int, seed: int
-) -> None:
+        future = _DRAWN[key] = Future()
     try:
         params = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
     except BaseException as exc:  # said where the cases are asked for; the next ask draws again
         with _DRAWN_LOCK:
-            _DRAWN.pop((contract.name, contract.revision, tuple(ids), count, seed), None)
+            _DRAWN.pop(key, None)
         future.set_exception(exc)
-        return
-    future.set_result(json.dumps(params))
+    else:
+        future.set_result(json.dumps(params))
+    return future
 
 
 def rule_cases(contract: MethodContract) -> list[Case]:

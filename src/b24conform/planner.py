@@ -32,7 +32,6 @@ from b24conform.dimensions import (
     dimensions,
     pair_cases,
     plan_pairs,
-    silent_of,
 )
 from b24conform.generation import (
     draw_in_background,
@@ -112,8 +111,7 @@ class Plan:
         for name, into in (("direct", plan.direct), ("batched", plan.batched)):
             for data in corpus.get(name, []):
                 expect = expectation(spec, context, data["kind"], data["name"], data["method"])
-                case = Case.from_json(data, expect)
-                into.append(dataclasses.replace(case, silent=silent_of(dict(case.pair))))
+                into.append(Case.from_json(data, expect))
         for method in methods:
             rows = [
                 dict(c.pair) for c in plan.direct + plan.batched if c.method == method and c.pair

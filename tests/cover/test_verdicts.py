@@ -282,7 +282,7 @@ def test_a_server_error_anywhere_is_a_deviation(exchange, expected):
 def test_a_valid_case_holding_docs_silent_input_fails_at_a_probes_severity():
     """The pairs' more-than-50 row is a valid request the docs do not wholly cover: a 500 or a
     refusal there is the probe's warning; its answer's shape is judged as strictly as any."""
-    silent = dataclasses.replace(valid_case(False), silent="more than 50 ids")
+    silent = dataclasses.replace(valid_case(False), pair=(("ID set", "over 50"),))
     assert ("server_error", "status", "warning") in verdicts(
         Exchange(silent, answer(INTERNAL, 500))
     )

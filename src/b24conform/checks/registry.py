@@ -40,8 +40,6 @@ class Check:
     name: str
     description: str
     factory: Callable[[], RunCheck]
-    #: whether it has a run-wide step (`after_run`)
-    finishes: bool = False
 
     def run(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
         """This run's instance judging one answer."""
@@ -81,8 +79,7 @@ def check(name: str, description: str) -> Callable[[CheckFunction], CheckFunctio
 
 def lifecycle(cls: type[RunCheck]) -> type[RunCheck]:
     """Register a check with state (`RunCheck`): a fresh instance for every run."""
-    finishes = cls.after_run is not RunCheck.after_run
-    _register(Check(cls.name, cls.description, cls, finishes))
+    _register(Check(cls.name, cls.description, cls))
     return cls
 
 

@@ -25,8 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.guards import is_success
-from b24conform.checks.registry import CHECKS, CheckContext, RunCheck, check, lifecycle
+from b24conform.checks.guards import is_success, requires, success
+from b24conform.checks.registry import (
+    CHECKS,
+    CheckContext,
+    RunCheck,
+    check,
+    lifecycle,
+    silent_severity,
+)
 from b24conform.deviations import Finding
 
 GET = "im.department.get"
@@ -283,6 +290,7 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
 
 @check("next_advances", "next moves past OFFSET: a client following it must not loop forever")
+@requires(success)
 def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     """A `next` at or before the OFFSET asked names this page again: a client loops.
 
@@ -294,18 +302,15 @@ def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     settings = ctx.contract(case.method).raw.get("paging") if doc else None
     if not settings or case.kind not in ("valid", "probe"):
         return
-    if not response.answered or not is_success(exchange):
-        return
     body = response.json
     offset = case.call.params.get(settings["offset"], 0)
     nxt = body.get("next")
     if not _is_id(nxt) or not _is_id(offset) or nxt > offset:
         return
     page = requested_page(case.call.params, settings)
-    documented = (
-        not case.docs_silent
-        and page is not None
-        and (page.asked_limit is None or page.asked_limit <= settings["max_limit"])
+    # a LIMIT past the documented range (or none the docs read) is docs-silent input too
+    in_range = page is not None and (
+        page.asked_limit is None or page.asked_limit <= settings["max_limit"]
     )
     yield Finding(
         kind="invariant",
@@ -315,7 +320,7 @@ def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         doc=doc,
         expected=f"> {offset}",
         actual=nxt,
-        severity=None if documented else "warning",
+        severity=silent_severity(case) if in_range else "warning",
     )
 
 
