@@ -20,6 +20,7 @@ from b24conform.transport.encoding import (
     multipart_body,
 )
 from b24conform.transport.ratelimit import LeakyBucket
+from tests.cover.test_transport import FakeClock
 
 keys = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=8)
 scalars = st.one_of(st.integers(-(10**6), 10**6), st.text(min_size=1, max_size=12))
@@ -64,16 +65,7 @@ def test_parameter_order_does_not_change_the_canonical_form(params, random):
 def test_the_bucket_never_lets_more_through_than_the_portal_would_accept(rate, burst, pauses):
     """Whatever the pauses between calls, no window sees more than burst + rate * window."""
 
-    class Clock:
-        now = 0.0
-
-        def __call__(self):
-            return self.now
-
-        def sleep(self, seconds):
-            self.now += seconds
-
-    clock = Clock()
+    clock = FakeClock(0.0)
     bucket = LeakyBucket(RateLimit(rate, burst), margin=0, clock=clock, sleep=clock.sleep)
     sent = []
     for pause in pauses:
@@ -89,16 +81,7 @@ def test_a_level_a_rounding_error_over_capacity_still_lets_the_next_call_through
     """Float rounding left the level at 6.000000000000004 of 7: the wait asked for was too short to
     move a clock reading 1e6, so `acquire` looped forever (seen as a hung property test)."""
 
-    class Clock:
-        now = 1e6
-
-        def __call__(self):
-            return self.now
-
-        def sleep(self, seconds):
-            self.now += seconds
-
-    clock = Clock()
+    clock = FakeClock(1e6)
     bucket = LeakyBucket(RateLimit(3.0, 7), margin=0, clock=clock, sleep=clock.sleep)
     bucket._level, bucket._updated = 6.000000000000004, clock.now
     sleeps = []

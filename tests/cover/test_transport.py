@@ -119,13 +119,15 @@ def test_every_encoding_of_the_same_parameters_is_one_canonical_value():
 
 
 class FakeClock:
-    def __init__(self):
-        self.now = 0.0
+    """A clock that moves only when the bucket sleeps (or a test moves it)."""
 
-    def __call__(self):
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
         return self.now
 
-    def sleep(self, seconds):
+    def sleep(self, seconds: float) -> None:
         self.now += seconds
 
 
