@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,6 +108,24 @@ class Exchange:
     case: Case
     response: Response
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Walk:
+    """A walk along `next` through every page of a list method (`walks.walk_pages`), judged whole
+    by the `paging` check at the end of the run."""
+
+    method: str
+    limit: int
+    exchanges: list[Exchange]
+    stopped: str  # "end" (no next), "bound" (too many pages), "stuck" (next did not advance),
+    # "failed" (an answer that is no page), "planned" (a budget left the other pages out)
+    total: int | None = None
+
+
+def walk_bound(total: int, limit: int) -> int:
+    """The most pages a walk may take: every page of `total`, and two more to see the end."""
+    return math.ceil(total / limit) + 2
 
 
 def probe_outcome(case: Case, response: Response) -> dict[str, Any]:

@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Case
-from b24conform.generation import ABSENT, MAX_IDS_PER_REQUEST, draw_one, strategy_from_schema
+from b24conform.generation import (
+    ABSENT,
+    MAX_IDS_PER_REQUEST,
+    draw_one,
+    kept_draw,
+    strategy_from_schema,
+)
 from b24conform.pairwise import Row, coverable_pairs, covering_array, pairs_of
 from b24conform.spec import MethodContract
 from b24conform.transport import Call
@@ -177,13 +183,19 @@ def plan_pairs(contract: MethodContract, company: Company, *, batch: bool = True
 
 
 def pair_cases(contract: MethodContract, plan: PairPlan, company: Company, seed: int) -> list[Case]:
-    """One valid case per row: the row fixes its dimensions, Hypothesis draws the rest."""
-    from hypothesis import strategies as st  # imported when drawing: a replay never needs it
+    """One valid case per row: the row fixes its dimensions, Hypothesis draws the rest (once a
+    process for the same rows, company and seed: `kept_draw`)."""
 
-    strategies = [_row_strategy(contract, row, company) for row in plan.rows]
-    # each method its own draws: the same rows, other ids
-    seed = seed + zlib.crc32(contract.name.encode())
-    drawn = draw_one(st.tuples(*strategies), seed) if strategies else ()
+    def draw() -> Any:
+        from hypothesis import strategies as st  # imported when drawing: a replay never needs it
+
+        strategies = [_row_strategy(contract, row, company) for row in plan.rows]
+        # each method its own draws: the same rows, other ids
+        return draw_one(st.tuples(*strategies), seed + zlib.crc32(contract.name.encode()))
+
+    rows = tuple(row_key(row) for row in plan.rows)
+    key = ("pairs", contract.name, contract.revision, rows, _company_key(company), seed)
+    drawn = json.loads(kept_draw(key, draw).result()) if rows else []
     validator = contract.request_validator()
     cases = []
     for row, (params, known, indexed) in zip(plan.rows, drawn, strict=True):
@@ -198,12 +210,19 @@ def pair_cases(contract: MethodContract, plan: PairPlan, company: Company, seed:
                 kind="valid",
                 name="pairs",
                 call=call,
-                requested_ids=known,
+                requested_ids=tuple(known),
                 user_data=params.get("USER_DATA") == "Y",
                 pair=tuple(row.items()),
             )
         )
     return cases
+
+
+def _company_key(company: Company) -> tuple[Any, ...]:
+    """All of the company a pair draw depends on, hashable."""
+    depths = tuple(sorted(company.depths.items())) if company.depths else None
+    headed = tuple(sorted(company.headed)) if company.headed is not None else None
+    return company.department_ids, depths, headed
 
 
 def _row_strategy(contract: MethodContract, row: Row, company: Company) -> st.SearchStrategy:

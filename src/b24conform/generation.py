@@ -208,9 +208,7 @@ def valid_case(contract: MethodContract, params: dict[str, Any], name: str = "va
 
 def valid_cases(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> list[Case]:
     """`count` valid cases; the draws of a (method, revision, ids, count, seed) are kept for the
-    process, since they are the same every time: a second run in one process (the Python API in a
-    loop, `--docs` compared across revisions, a test suite) does not pay Hypothesis again, and a
-    draw `draw_in_background` started is waited for, not made twice."""
+    process (`kept_draw`), and a draw `draw_in_background` started is waited for, not made twice."""
     params = json.loads(_drawn(contract, ids, count, seed).result())
     return [valid_case(contract, p) for p in params]
 
@@ -241,7 +239,17 @@ _DRAWN_LOCK = threading.Lock()
 
 def _drawn(contract: MethodContract, ids: Sequence[int], count: int, seed: int) -> Future[str]:
     """The draw of these cases: made now, or the one another thread made or is making."""
-    key = (contract.name, contract.revision, tuple(ids), count, seed)
+    key = ("valid", contract.name, contract.revision, tuple(ids), count, seed)
+    return kept_draw(
+        key, lambda: draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
+    )
+
+
+def kept_draw(key: tuple[Any, ...], draw: Callable[[], Any]) -> Future[str]:
+    """The JSON of `draw()`, made once a process for `key` (which must name all the draw depends
+    on): made now, or the one another thread made or is making. A draw is the same every time
+    for the same key, so a second run in one process (the Python API in a loop, `--docs`
+    compared across revisions, a test suite) does not pay Hypothesis again."""
     with _DRAWN_LOCK:
         future = _DRAWN.get(key)
         if future is not None:
@@ -250,13 +258,13 @@ def _drawn(contract: MethodContract, ids: Sequence[int], count: int, seed: int) 
             _DRAWN.clear()  # a long-lived process asking for ever new draws keeps only recent ones
         future = _DRAWN[key] = Future()
     try:
-        params = draw_valid_params(contract, {"department_ids": list(ids)}, count, seed)
-    except BaseException as exc:  # said where the cases are asked for; the next ask draws again
+        drawn = json.dumps(draw())
+    except BaseException as exc:  # said where the draw is asked for; the next ask draws again
         with _DRAWN_LOCK:
             _DRAWN.pop(key, None)
         future.set_exception(exc)
     else:
-        future.set_result(json.dumps(params))
+        future.set_result(drawn)
     return future
 
 

@@ -13,10 +13,9 @@ import json
 
 import pytest
 
-from b24conform.cases import Case, Exchange
+from b24conform.cases import Case, Exchange, Walk, walk_bound
 from b24conform.checks import CHECKS, CheckContext
 from b24conform.checks.docs import docs_findings
-from b24conform.checks.siblings import Walk, record_walk, walk_bound
 from b24conform.engine import DEFAULT_METHODS, RunOptions, Session, run
 from b24conform.errors import UsageError
 from b24conform.portal import CATALOGUE
@@ -171,7 +170,7 @@ def test_paging_walk_judged_at_the_end():
     def walk(pages, stopped, total):
         ctx = CheckContext(SPEC)
         exchanges = [page({"LIMIT": 2, "OFFSET": 2 * i}, p, total) for i, p in enumerate(pages)]
-        record_walk(ctx, Walk(COLLEAGUES, 2, exchanges, stopped, total))
+        ctx.walks.append(Walk(COLLEAGUES, 2, exchanges, stopped, total))
         return finished("paging", ctx, COLLEAGUES)
 
     assert walk([[1, 2], [3]], "end", 3) == []
@@ -268,7 +267,7 @@ def test_the_walk_ends_when_next_stops_moving():
         session.discover()
         contract = SPEC.method(COLLEAGUES)
         session.walk_pages(contract)
-        [walk] = session.context.instance(CHECKS["paging"]).walks
+        [walk] = session.context.walks
         session.finish([contract])
     assert walk.stopped == "stuck" and walk.total
     assert len(walk.exchanges) <= walk_bound(walk.total, walk.limit)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from b24conform.cases import Case, Exchange
+from b24conform.cases import Case, Exchange, Walk
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, load_spec
 from b24conform.spec.fields import FieldPresence
@@ -138,6 +138,8 @@ class CheckContext:
     observations: list[Observation] = field(default_factory=list)
     #: method → the documented field pointers some answer had (docs coverage)
     seen_fields: dict[str, set[str]] = field(default_factory=dict)
+    #: the walks the runner made along `next`, for the `paging` check to judge whole
+    walks: list[Walk] = field(default_factory=list)
     _fields: dict[str, FieldPresence] = field(default_factory=dict, repr=False)
     _instances: dict[str, RunCheck] = field(default_factory=dict, repr=False)
     #: the user id behind the main credentials (a webhook's), None when unknown (OAuth)

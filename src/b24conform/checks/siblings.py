@@ -19,15 +19,13 @@ Each applies only to methods whose contract names its rule.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from b24conform.cases import Exchange
+from b24conform.cases import Exchange, Walk
 from b24conform.checks.guards import is_success, requires, success
 from b24conform.checks.registry import (
-    CHECKS,
     CheckContext,
     RunCheck,
     check,
@@ -211,17 +209,14 @@ class Paging(RunCheck):
     name = "paging"
     description = "next comes exactly when another page exists; LIMIT is honoured, at most 50"
 
-    def __init__(self) -> None:
-        #: the walks the runner made along `next` (`record_walk`), judged whole at the end
-        self.walks: list[Walk] = []
-
     def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         return paging(ctx, exchange)
 
     def after_run(
         self, ctx: CheckContext, method: str
     ) -> Iterator[tuple[Finding, Exchange | None]]:
-        return _walks(ctx, method, self.walks)
+        """The walks the runner made along `next` (`CheckContext.walks`), each judged whole."""
+        return _walks(ctx, method, ctx.walks)
 
 
 def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
@@ -322,28 +317,6 @@ def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         actual=nxt,
         severity=silent_severity(case) if in_range else "warning",
     )
-
-
-@dataclass
-class Walk:
-    """A walk along `next` through every page of a list method (sent by the engine)."""
-
-    method: str
-    limit: int
-    exchanges: list[Exchange]
-    stopped: str  # "end" (no next), "bound" (too many pages), "stuck" (next did not advance),
-    # "failed" (an answer that is no page), "planned" (a budget left the other pages out)
-    total: int | None = None
-
-
-def record_walk(ctx: CheckContext, walk: Walk) -> None:
-    """Hand a finished walk to this run's `paging` check."""
-    ctx.instance(CHECKS[Paging.name]).walks.append(walk)
-
-
-def walk_bound(total: int, limit: int) -> int:
-    """The most pages a walk may take: every page of `total`, and two more to see the end."""
-    return math.ceil(total / limit) + 2
 
 
 def _walks(
