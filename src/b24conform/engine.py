@@ -18,7 +18,13 @@ from typing import Any
 from b24conform.baseline import Baseline, exit_code
 from b24conform.budget import Allowance, budget_for, fit
 from b24conform.cases import Case, Exchange
-from b24conform.checks import CHECKS, CheckContext, applicable_checks
+from b24conform.checks import (
+    CHECKS,
+    CheckContext,
+    applicable_checks,
+    envelope_checks,
+    unknown_rule_checks,
+)
 from b24conform.defaults import DEFAULTS
 from b24conform.deviations import DeviationLog
 from b24conform.dimensions import Company
@@ -43,8 +49,6 @@ from b24conform.transport import Call, Client, Response
 from b24conform.walks import page_case, pages_left, walk_pages
 
 DEFAULT_METHODS = DEFAULTS.methods
-#: Checks a raw `batch` answer gets: the platform's claims, not a method's.
-PLATFORM_CHECKS = ("answered", "status_code", "content_type", "json_body", "envelope")
 log = logging.getLogger("b24conform.engine")
 
 
@@ -86,6 +90,9 @@ def run(options: RunOptions) -> Outcome:
         raise UsageError(
             f"the {spec.revision} contracts name probes with no requests: {unsendable}"
         )
+    unjudged = unknown_rule_checks(spec)
+    if unjudged:
+        raise UsageError(f"the {spec.revision} contracts name rules no check judges: {unjudged}")
     undocumented: list[str] = []
     if options.methods == DEFAULT_METHODS:
         # the default set, not a choice: check what this revision documents, say what it does not
@@ -301,7 +308,7 @@ class Session:
         if response.throttled or response.not_sent:
             return  # nothing to judge; its commands are listed as not checked, each
         case = Case("batch", "valid", "batch", Call("batch", {"commands": len(chunk)}, "json"))
-        self._judge(Exchange(case, response), PLATFORM_CHECKS)  # not a planned case
+        self._judge(Exchange(case, response), envelope_checks())  # not a planned case
 
     def _reproduce(self, case: Case) -> str:
         client = self._client_for(case)

@@ -330,3 +330,63 @@ def test_revisions_are_compared_field_by_field():
         "'nickname' of the user object is documented in rev18 but not in current" in m
         for m in messages
     )
+
+
+# -- where each check judges (its scope, declared where it is defined) --------------------------
+
+
+def test_a_rule_check_judges_only_the_methods_whose_contract_names_it():
+    from b24conform.checks import RULE, applicable_checks
+
+    spec = load_spec("current")
+    for method, contract in spec.methods.items():
+        named = {rule["check"] for rule in contract.raw.get("rules", [])}
+        applied = set(applicable_checks(spec, method))
+        assert {n for n in applied if CHECKS[n].scope == RULE} == named, method
+        assert {n for n, c in CHECKS.items() if c.scope != RULE} <= applied
+    # the paging rules are colleagues.list's alone; the platform's claims are everyone's
+    assert "paging" not in applicable_checks(spec, "im.department.get")
+    assert "paging" in applicable_checks(spec, "im.department.colleagues.list")
+
+
+def test_a_raw_batch_answer_gets_the_platform_checks_only():
+    from b24conform.checks import PLATFORM, envelope_checks
+
+    assert envelope_checks() == ("answered", "status_code", "content_type", "json_body", "envelope")
+    assert all(CHECKS[name].scope == PLATFORM for name in envelope_checks())
+
+
+def test_a_rule_no_check_judges_is_an_error_before_any_request(monkeypatch):
+    from b24conform.checks import unknown_rule_checks
+    from b24conform.engine import RunOptions, run
+    from b24conform.errors import UsageError
+    from b24conform.targets import TargetOptions
+    from b24conform.transport import FakeTransport
+
+    spec = load_spec("current")
+    assert unknown_rule_checks(spec) == []
+    contract = spec.method("im.department.get")
+    doc = contract.raw["rules"][0]["doc"]
+    typo = {"name": "heads_agree", "doc": doc, "check": "manager_idz"}
+    not_a_rule = {"name": "schema_again", "doc": doc, "check": "response_schema"}
+    monkeypatch.setitem(contract.raw, "rules", [*contract.raw["rules"], typo, not_a_rule])
+    assert unknown_rule_checks(spec) == [
+        "im.department.get: heads_agree → manager_idz",
+        "im.department.get: schema_again → response_schema",
+    ]
+
+    def refuse_all(request):
+        raise AssertionError("a request was sent before the contracts were checked")
+
+    webhook = "https://portal.example.test/rest/1/code/"
+    target = TargetOptions(webhook=webhook, transport=FakeTransport(refuse_all))
+    with pytest.raises(UsageError, match="rules no check judges"):
+        run(RunOptions(target=target))
+
+
+def test_a_check_must_say_where_it_judges():
+    from b24conform.checks import check
+
+    with pytest.raises(ValueError, match="scope 'everywhere'"):
+        check("made_up", "a check with a scope nobody defined", scope="everywhere")(lambda c, e: [])
+    assert "made_up" not in CHECKS

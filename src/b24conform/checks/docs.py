@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from b24conform.cases import Exchange
-from b24conform.checks.registry import CheckContext, RunCheck, lifecycle
+from b24conform.checks.registry import METHOD, CheckContext, RunCheck, lifecycle
 from b24conform.checks.rules import dates_agree
 from b24conform.checks.schema import _describe, schema_findings
 from b24conform.deviations import Finding
@@ -26,6 +26,7 @@ OBJECTS = ("department", "user", "phones")
 class DocsExamples(RunCheck):
     name = "docs_examples"
     description = "The documentation's examples agree with its own field tables"
+    scope = METHOD
 
     def after_run(
         self, ctx: CheckContext, method: str

@@ -1,7 +1,7 @@
 """Guards: which answers a check judges at all, said once as a decorator instead of the same
 early-return lines at the top of every check (Schemathesis's check guards).
 
-    @check("time", "...")
+    @check("time", "...", scope=RULE)
     @requires(success)
     def time_object(ctx, exchange): ...
 

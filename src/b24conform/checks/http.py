@@ -18,7 +18,7 @@ from b24conform.checks.guards import (
     requires,
     with_status,
 )
-from b24conform.checks.registry import CheckContext, check, silent_severity
+from b24conform.checks.registry import METHOD, PLATFORM, CheckContext, check, silent_severity
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
 
@@ -36,7 +36,7 @@ def system_error(ctx: CheckContext, code: str) -> Expectation:
     return Expectation(status=entry["status"], error=code, doc=doc, status_doc=doc)
 
 
-@check("answered", "Every call gets an answer within the time limit")
+@check("answered", "Every call gets an answer within the time limit", scope=PLATFORM)
 def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
     if response.failure is None or response.throttled or response.via_batch or response.not_sent:
@@ -52,7 +52,7 @@ def answered(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     )
 
 
-@check("status_code", "The HTTP status is the documented one for the case")
+@check("status_code", "The HTTP status is the documented one for the case", scope=PLATFORM)
 @requires(has_answer)
 def status_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     case, response = exchange.case, exchange.response
@@ -137,7 +137,7 @@ def _server_failure(exchange: Exchange) -> tuple[str, Any] | None:
     return None
 
 
-@check("content_type", "Answers are served as application/json")
+@check("content_type", "Answers are served as application/json", scope=PLATFORM)
 @requires(with_status)
 def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
@@ -154,7 +154,7 @@ def content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
-@check("json_body", "The body is JSON")
+@check("json_body", "The body is JSON", scope=PLATFORM)
 @requires(with_status)
 def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
@@ -174,7 +174,11 @@ def json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     )
 
 
-@check("envelope", "A success is {result, time}; an error is {error, error_description}")
+@check(
+    "envelope",
+    "A success is {result, time}; an error is {error, error_description}",
+    scope=PLATFORM,
+)
 @requires(json_answer)
 def envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     response = exchange.response
@@ -229,7 +233,7 @@ def _doc_of(schema: dict, ctx: CheckContext) -> DocRef:
     return DocRef.from_json(data) if data else platform_doc(ctx, "error_body")
 
 
-@check("error_code", "A documented error case answers with its documented code")
+@check("error_code", "A documented error case answers with its documented code", scope=METHOD)
 @requires(has_answer)
 def error_code(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     expect = exchange.case.expect

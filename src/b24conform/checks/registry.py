@@ -9,10 +9,21 @@ from typing import Any, ClassVar
 
 from b24conform.cases import Case, Exchange, Walk
 from b24conform.deviations import Finding
-from b24conform.spec import DocRef, MethodContract, Spec, available_revisions, load_spec
+from b24conform.spec import DocRef, MethodContract, Spec
 from b24conform.spec.fields import FieldPresence
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterable[Finding]]
+
+#: Where a check judges, declared where it is defined (`@check(..., scope=...)`,
+#: `RunCheck.scope`):
+#: the platform's claims on every answer, a raw `batch` answer's envelope included (platform.md)
+PLATFORM = "platform"
+#: every answer of every documented method (its schema, its documented errors, its examples)
+METHOD = "method"
+#: a documented rule of some methods: judges only the methods whose contract names it in `rules`,
+#: so no report lists a check as passed where it could not have failed
+RULE = "rule"
+SCOPES = (PLATFORM, METHOD, RULE)
 
 
 class RunCheck:
@@ -23,6 +34,7 @@ class RunCheck:
 
     name: ClassVar[str]
     description: ClassVar[str]
+    scope: ClassVar[str]
 
     def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
         return ()
@@ -35,10 +47,12 @@ class RunCheck:
 
 @dataclass(frozen=True)
 class Check:
-    """A registered check: its stable name, what it judges, and how a run gets its instance."""
+    """A registered check: its stable name, what it judges, where (`scope`), and how a run gets
+    its instance."""
 
     name: str
     description: str
+    scope: str
     factory: Callable[[], RunCheck]
 
     def run(self, ctx: CheckContext, exchange: Exchange) -> Iterable[Finding]:
@@ -56,6 +70,8 @@ CHECKS: dict[str, Check] = {}
 def _register(entry: Check) -> None:
     if entry.name in CHECKS:
         raise ValueError(f"check {entry.name!r} registered twice")
+    if entry.scope not in SCOPES:
+        raise ValueError(f"check {entry.name!r}: scope {entry.scope!r} is none of {SCOPES}")
     CHECKS[entry.name] = entry
 
 
@@ -67,11 +83,11 @@ class _Stateless(RunCheck):
         return self.function(ctx, exchange)
 
 
-def check(name: str, description: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check without state: a function judging one answer."""
+def check(name: str, description: str, *, scope: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check without state: a function judging one answer, where `scope` says."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        _register(Check(name, description, functools.partial(_Stateless, function)))
+        _register(Check(name, description, scope, functools.partial(_Stateless, function)))
         return function
 
     return register
@@ -79,7 +95,7 @@ def check(name: str, description: str) -> Callable[[CheckFunction], CheckFunctio
 
 def lifecycle(cls: type[RunCheck]) -> type[RunCheck]:
     """Register a check with state (`RunCheck`): a fresh instance for every run."""
-    _register(Check(cls.name, cls.description, cls))
+    _register(Check(cls.name, cls.description, cls.scope, cls))
     return cls
 
 
@@ -90,26 +106,28 @@ def silent_severity(case: Case) -> str | None:
     return "warning" if case.docs_silent else None
 
 
-@functools.cache
-def rule_checks() -> frozenset[str]:
-    """Checks that judge a documented rule: those named by some contract of some revision."""
-    return frozenset(
-        rule["check"]
-        for revision in available_revisions()
-        for contract in load_spec(revision).methods.values()
-        for rule in contract.raw.get("rules", [])
-    )
-
-
 def applicable_checks(spec: Spec, method: str) -> tuple[str, ...]:
-    """The checks that judge a method: the platform's, and the rules its contract names.
-
-    A rule check judges only the methods whose contract names it, so no report (nor JUnit file,
-    nor pytest run) lists a check as passed where it could not have failed.
-    """
+    """The checks that judge a method: the platform's and the method's, and the rules its
+    contract names."""
     contract = spec.methods.get(method)
     named = {r["check"] for r in contract.raw.get("rules", [])} if contract else set()
-    return tuple(name for name in CHECKS if name not in rule_checks() or name in named)
+    return tuple(name for name, c in CHECKS.items() if c.scope != RULE or name in named)
+
+
+def envelope_checks() -> tuple[str, ...]:
+    """The checks a raw `batch` answer gets: the platform's claims, not a method's."""
+    return tuple(name for name, c in CHECKS.items() if c.scope == PLATFORM)
+
+
+def unknown_rule_checks(spec: Spec) -> list[str]:
+    """`method: rule → check` for every rule a contract hands to no rule check: a typo there
+    would leave the rule unjudged without a word, so the run refuses to start."""
+    return [
+        f"{contract.name}: {rule['name']} → {rule['check']}"
+        for contract in spec.methods.values()
+        for rule in contract.raw.get("rules", [])
+        if rule["check"] not in CHECKS or CHECKS[rule["check"]].scope != RULE
+    ]
 
 
 @dataclass

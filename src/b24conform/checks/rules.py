@@ -15,7 +15,7 @@ from typing import Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.guards import is_success, requires, success
-from b24conform.checks.registry import CheckContext, RunCheck, check, lifecycle
+from b24conform.checks.registry import RULE, CheckContext, RunCheck, check, lifecycle
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef
 
@@ -35,7 +35,7 @@ def _departments(ctx: CheckContext, exchange: Exchange) -> list[dict[str, Any]] 
     return [item for item in result if isinstance(item, dict)]
 
 
-@check("user_data", "manager_user_data comes exactly when USER_DATA=Y asks for it")
+@check("user_data", "manager_user_data comes exactly when USER_DATA=Y asks for it", scope=RULE)
 def user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
     if items is None:
@@ -65,7 +65,7 @@ def user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
             )
 
 
-@check("manager_id", "manager_user_data.id is the department's manager_user_id")
+@check("manager_id", "manager_user_data.id is the department's manager_user_id", scope=RULE)
 def manager_id(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
     doc = ctx.rule(exchange.case.method, "manager_id_matches")
@@ -102,7 +102,9 @@ def manager_id(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
 
 
 @check(
-    "requested_departments", "The result holds the departments asked for, each once, and no other"
+    "requested_departments",
+    "The result holds the departments asked for, each once, and no other",
+    scope=RULE,
 )
 def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     items = _departments(ctx, exchange)
@@ -145,7 +147,9 @@ def requested_departments(ctx: CheckContext, exchange: Exchange) -> Iterator[Fin
         )
 
 
-@check("time", "The time object is consistent: finish >= start, duration = finish - start")
+@check(
+    "time", "The time object is consistent: finish >= start, duration = finish - start", scope=RULE
+)
 @requires(success)
 def time_object(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     timing = exchange.response.json.get("time")
@@ -243,6 +247,7 @@ CONSISTENT_FIELDS = ("name", "full_name", "manager_user_id")
 class Consistency(RunCheck):
     name = "consistency"
     description = "The same department reads the same over every call and transport"
+    scope = RULE
 
     def __init__(self) -> None:
         #: method → department id → its first answer, and the exchange it came in

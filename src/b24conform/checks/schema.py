@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from b24conform.cases import Exchange
 from b24conform.checks.guards import documented, requires, success
-from b24conform.checks.registry import CheckContext, RunCheck, lifecycle, pointer
+from b24conform.checks.registry import METHOD, CheckContext, RunCheck, lifecycle, pointer
 from b24conform.deviations import Finding
 from b24conform.spec import DocRef, load_spec
 
@@ -200,6 +200,7 @@ def _headless(body: dict[str, Any]) -> set[int]:
 class ResponseSchema(RunCheck):
     name = "response_schema"
     description = "Every documented field is present with its documented type and format"
+    scope = METHOD
 
     def __init__(self) -> None:
         #: methods whose headless department was observed already (once a method)

@@ -26,6 +26,7 @@ from typing import Any
 from b24conform.cases import Exchange, Walk
 from b24conform.checks.guards import is_success, requires, success
 from b24conform.checks.registry import (
+    RULE,
     CheckContext,
     RunCheck,
     check,
@@ -80,6 +81,7 @@ def _keyed(result: Any) -> dict[str, Any] | None:
 class SiblingKeys(RunCheck):
     name = "sibling_keys"
     description = "A department-keyed result holds only the departments asked for"
+    scope = RULE
 
     def __init__(self) -> None:
         #: methods whose left-out departments were observed already (once a method)
@@ -157,7 +159,11 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@check("sibling_user_data", "USER_DATA=Y gives user objects, otherwise user ids, never a mix")
+@check(
+    "sibling_user_data",
+    "USER_DATA=Y gives user objects, otherwise user ids, never a mix",
+    scope=RULE,
+)
 def sibling_user_data(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     doc = ctx.rule(exchange.case.method, "ids_or_users_by_user_data")
     if doc is None:
@@ -208,6 +214,7 @@ def requested_page(params: dict[str, Any], paging: dict[str, Any]) -> Page | Non
 class Paging(RunCheck):
     name = "paging"
     description = "next comes exactly when another page exists; LIMIT is honoured, at most 50"
+    scope = RULE
 
     def judge(self, ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         return paging(ctx, exchange)
@@ -284,7 +291,11 @@ def paging(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
-@check("next_advances", "next moves past OFFSET: a client following it must not loop forever")
+@check(
+    "next_advances",
+    "next moves past OFFSET: a client following it must not loop forever",
+    scope=RULE,
+)
 @requires(success)
 def next_advances(ctx: CheckContext, exchange: Exchange) -> Iterator[Finding]:
     """A `next` at or before the OFFSET asked names this page again: a client loops.
@@ -387,6 +398,7 @@ def _user_id(entry: Any) -> Any:
 class CrossMethod(RunCheck):
     name = "cross_method"
     description = "The methods agree: heads with im.department.get, a user with itself"
+    scope = RULE
 
     def __init__(self) -> None:
         self.seen = Seen({}, {}, {})
