@@ -230,8 +230,9 @@ OPTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "--methods",
         {
             "metavar": "LIST",
-            "default": ",".join(DEFAULTS.methods),
-            "help": "comma-separated methods to check",
+            "default": None,
+            "help": "comma-separated methods to check (default: every method the current docs "
+            "have a contract for)",
         },
     ),
     (
@@ -501,6 +502,8 @@ def _boolean(raw: Any) -> bool:
 
 def masked(name: str, value: Any) -> str:
     """A setting as `b24conform config` shows it: secrets hidden, the rest as given."""
+    if value is None and name == "methods":
+        return ",".join(DEFAULTS.methods)
     if value is None:
         return "off" if name == "rate_limit" else "-"
     if name == "oauth_token":
@@ -520,7 +523,12 @@ def to_run_options(
     from b24conform.engine import RunOptions
     from b24conform.targets import TargetOptions
 
-    methods = tuple(m.strip() for m in (get("methods") or "").split(",") if m.strip())
+    named = get("methods")
+    methods = (
+        DEFAULTS.methods
+        if named is None
+        else tuple(m.strip() for m in named.split(",") if m.strip())
+    )
     if not methods:
         raise UsageError("--methods names no method")
     baseline = Baseline.load(get("baseline")) if get("baseline") else None

@@ -106,3 +106,55 @@ def test_rev18_user_object_lacks_what_revision_18_did_not_document():
     rev18 = load_spec("rev18").schema("user")["properties"]
     assert set(rev18) < set(current)
     assert {"avatar_hr", "phones", "email", "departments"} <= set(current) - set(rev18)
+
+
+# -- the method lists a contract makes -----------------------------------------------------------
+
+
+def _revision_with(tmp_path: Path, name: str, **fields) -> Path:
+    """The current revision's folder copied, with one more contract (a copy of get's)."""
+    import shutil
+
+    from b24conform.spec.loader import schemas_root
+
+    folder = tmp_path / "current"
+    shutil.copytree(schemas_root() / "current", folder)
+    contract = json.loads((folder / "im.department.get.json").read_text())
+    contract.update(method=name, **fields)
+    contract.pop("$id", None)
+    (folder / f"{name}.json").write_text(json.dumps(contract))
+    return folder
+
+
+def test_the_default_methods_are_the_contracts_in_their_run_order(tmp_path):
+    from b24conform.defaults import DEFAULTS
+    from b24conform.spec import Spec
+
+    current = load_spec("current")
+    assert (
+        DEFAULTS.methods
+        == current.default_methods
+        == (
+            "im.department.get",
+            "im.department.managers.get",
+            "im.department.employees.get",
+            "im.department.colleagues.list",
+        )
+    )
+    assert load_spec("rev18").default_methods == ("im.department.get",)
+    # a new contract file is a new method of the default run, at its place
+    added = Spec("current", _revision_with(tmp_path, "im.department.heads.get", run_order=2))
+    assert added.default_methods[:3] == (
+        "im.department.get",
+        "im.department.heads.get",
+        "im.department.managers.get",
+    )
+
+
+def test_only_what_the_contracts_say_only_reads_is_a_read_method(tmp_path):
+    from b24conform.errors import UsageError
+    from b24conform.spec import Spec, read_methods
+
+    assert read_methods() == set(load_spec("current").methods)
+    with pytest.raises(UsageError, match=r"im\.department\.delete .*no read method"):
+        Spec("current", _revision_with(tmp_path, "im.department.delete", read_only=True))

@@ -294,3 +294,15 @@ def test_reproduction_line_has_a_placeholder_not_the_code():
     line = curl_line(parse_webhook(WEBHOOK), Call("im.department.get", {"ID": [3, 7]}, "form"))
     assert SECRET not in line
     assert "<WEBHOOK_CODE>" in line and "ID[]=3&ID[]=7" in line
+
+
+def test_the_read_methods_are_the_platforms_and_those_the_contracts_say_only_read():
+    from b24conform.spec import load_spec
+
+    transport = always(respond(SUCCESS))
+    c = client(transport)
+    for method in [*load_spec("current").methods, "im.revision.get", "department.get"]:
+        c.call(Call(method, {}))
+    assert len(transport.requests) == 6
+    with pytest.raises(ReadOnlyViolation, match=r"im\.department\.colleagues\.list"):
+        c.call(Call("im.department.colleagues.add", {}))

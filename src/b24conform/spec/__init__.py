@@ -6,6 +6,12 @@ read them against the doc pages and a new API revision is a new folder, not a co
 """
 
 from b24conform.spec.docref import DocRef
-from b24conform.spec.loader import MethodContract, Spec, available_revisions, load_spec
+from b24conform.spec.loader import (
+    MethodContract,
+    Spec,
+    available_revisions,
+    load_spec,
+    read_methods,
+)
 
-__all__ = ["DocRef", "MethodContract", "Spec", "available_revisions", "load_spec"]
+__all__ = ["DocRef", "MethodContract", "Spec", "available_revisions", "load_spec", "read_methods"]

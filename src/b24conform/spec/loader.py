@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 BASE_URI = "https://b24conform.invalid/schemas/{revision}/"
+#: how Bitrix names the methods that only read: a contract saying `read_only` of a name ending
+#: otherwise is refused, so a slip in a contract file cannot let the client send a write
+READ_SUFFIXES = (".get", ".list")
 
 
 def schemas_root() -> Path:
@@ -79,6 +82,18 @@ class MethodContract:
     def user_data(self) -> dict[str, str] | None:
         return self.raw.get("user_data")
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the page says the method only reads (`read_only`): only such methods are
+        ever sent (`transport.client`)."""
+        return self.raw.get("read_only") is True
+
+    @property
+    def run_order(self) -> int:
+        """Its place in a run (`run_order`, platform.md §6's table order); the first method
+        carries the once-a-run cases (a wrong webhook code, an unknown method)."""
+        return int(self.raw.get("run_order", 1_000))
+
     def rule_doc(self, rule: str) -> DocRef:
         for item in self.raw.get("rules", []):
             if item["name"] == rule:
@@ -122,6 +137,19 @@ class Spec:
             for name, doc in self.documents.items()
             if "method" in doc
         }
+        for contract in self.methods.values():
+            if contract.read_only and not contract.name.endswith(READ_SUFFIXES):
+                raise UsageError(
+                    f"contract {contract.name} ({revision}) says read_only, but its name is no "
+                    f"read method's (ends in none of {', '.join(READ_SUFFIXES)})"
+                )
+
+    @property
+    def default_methods(self) -> tuple[str, ...]:
+        """The methods a run checks when none are named: every method of this revision, in their
+        run order."""
+        ordered = sorted(self.methods.values(), key=lambda c: (c.run_order, c.name))
+        return tuple(c.name for c in ordered)
 
     @property
     def platform(self) -> dict[str, Any]:
@@ -174,6 +202,17 @@ class Spec:
                 lambda: self.fast_registry,
             )
         return self._validators[key]
+
+
+@cache
+def read_methods() -> frozenset[str]:
+    """Every method a shipped contract (of any revision) says only reads."""
+    return frozenset(
+        contract.name
+        for revision in available_revisions()
+        for contract in load_spec(revision).methods.values()
+        if contract.read_only
+    )
 
 
 @cache

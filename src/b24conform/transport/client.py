@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from b24conform.errors import UsageError
+from b24conform.spec import read_methods
 from b24conform.transport.base import Transport
 from b24conform.transport.credentials import Credentials
 from b24conform.transport.encoding import batch_command, encode_query, form_pairs, multipart_body
@@ -27,19 +28,12 @@ from b24conform.transport.ratelimit import STANDARD_PLAN, LeakyBucket, RateLimit
 
 log = logging.getLogger("b24conform.transport")
 
-#: Methods that only read. Nothing else leaves the client, inside `batch` or not.
-READ_METHODS = frozenset(
-    {
-        "im.department.get",
-        "im.department.managers.get",
-        "im.department.employees.get",
-        "im.department.colleagues.list",
-        "im.revision.get",
-        "department.get",
-        "batch",
-        # Exists on no portal: what an unknown method answers is itself a documented claim.
-        "b24conform.unknown.method",
-    }
+#: The platform's methods the suite reads besides the department methods: discovery, `batch`,
+#: and one that exists on no portal (what an unknown method answers is itself a documented claim).
+#: With the methods the contracts say only read (`spec.read_methods`), nothing else leaves the
+#: client, inside `batch` or not.
+PLATFORM_READS = frozenset(
+    {"im.revision.get", "department.get", "batch", "b24conform.unknown.method"}
 )
 THROTTLE_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT"})
 TIME_BUDGET_CODE = "OPERATION_TIME_LIMIT"
@@ -76,10 +70,12 @@ def _method_name(method: str) -> str:
 
 
 def ensure_read_only(method: str) -> None:
-    if _method_name(method) not in READ_METHODS:
+    name = _method_name(method)
+    if name not in PLATFORM_READS and name not in read_methods():
+        known = (PLATFORM_READS | read_methods()) - {"b24conform.unknown.method"}
         raise ReadOnlyViolation(
             f"refusing to call {method!r}: b24conform only calls read methods "
-            f"({', '.join(sorted(READ_METHODS - {'b24conform.unknown.method'}))})"
+            f"({', '.join(sorted(known))})"
         )
 
 
