@@ -8,11 +8,12 @@ until a run has an outcome to write.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -137,12 +138,12 @@ def run_command(args: argparse.Namespace, stderr: TextIO) -> int:
             f"--baseline {args.baseline} is the log this run would write over: "
             "copy it elsewhere first (a baseline must outlive the run it judges)"
         )
-    if args.verbose:
-        log_to(stderr, logging.DEBUG if args.verbose > 1 else logging.INFO)
     quiet = args.quiet or args.verbose or not stderr.isatty()
     progress = None if quiet else ProgressLine(stderr)
     options = to_run_options(lambda name: getattr(args, name), progress)
-    outcome = run(options)
+    level = logging.DEBUG if args.verbose > 1 else logging.INFO
+    with logging_to(stderr, level) if args.verbose else contextlib.nullcontext():
+        outcome = run(options)
     if progress:
         progress.clear()
 
@@ -180,16 +181,24 @@ def _same_file(one: Path, other: Path) -> bool:
         return False
 
 
-def log_to(stream: TextIO, level: int) -> None:
-    """Send b24conform's log (transport: retries, throttling, budgets) to `stream`.
+@contextlib.contextmanager
+def logging_to(stream: TextIO, level: int) -> Iterator[None]:
+    """Send b24conform's log (transport: retries, throttling, budgets) to `stream` for a run.
 
-    The transport redacts every URL it logs; the handler adds nothing but the message.
+    The transport redacts every URL it logs; the handler adds nothing but the message. It is
+    removed afterwards, so `main()` called again in one process (a script, a test) logs once.
     """
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("b24conform: %(message)s"))
     logger = logging.getLogger("b24conform")
+    level_before = logger.level
     logger.addHandler(handler)
     logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level_before)
 
 
 def json_summary(document: dict, paths: dict[str, Path], code: int) -> dict:

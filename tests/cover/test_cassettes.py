@@ -26,7 +26,7 @@ FAULTS = ("missing_full_name", "color_without_hash", "json_string_id_refused")
 
 
 def run_on(target: TargetOptions, **kw):
-    return run(RunOptions(target=target, max_examples=40, **kw))
+    return run(RunOptions(target=target, max_examples=15, **kw))
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,8 @@ from b24conform.cli import main
 from b24conform.options import UNSET, env_name, resolve
 from b24conform.portal import ReferencePortal
 from b24conform.transport import RateLimit
+
+ONE_METHOD = ["--methods", "im.department.get"]
 
 PYPROJECT = """
 [project]
@@ -158,65 +158,33 @@ def test_a_run_takes_its_options_from_the_file(project, capsys):
     assert summary["reports"]["json"] == str(project / "from-file" / "deviations.json")
 
 
-def test_verbose_logs_budgets_and_requests_on_stderr_but_never_the_secret(tmp_path):
+def test_verbose_logs_budgets_and_requests_on_stderr_but_never_the_secret(tmp_path, capsys):
     with ReferencePortal() as portal:
         webhook = portal.webhook_url("employee")
         code = webhook.rstrip("/").rsplit("/", 1)[1]
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "b24conform",
-                "run",
-                "-vv",
-                "--webhook",
-                webhook,
-                "--max-requests",
-                "3",
-                "--methods",
-                "im.department.get",
-                "--max-examples",
-                "3",
-                "--report-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert code not in done.stderr + done.stdout + "".join(
+        args = ["run", "-vv", "--webhook", webhook, "--max-requests", "3"]
+        main([*args, *ONE_METHOD, "--max-examples", "3", "--report-dir", str(tmp_path)])
+    printed = capsys.readouterr()
+    assert code not in printed.err + printed.out + "".join(
         p.read_text() for p in tmp_path.iterdir()
     )
-    log = [line for line in done.stderr.splitlines() if line.startswith("b24conform: ")]
+    log = [line for line in printed.err.splitlines() if line.startswith("b24conform: ")]
     # a budget is planned for (the plan is cut to fit it), and the log says so
     assert any("--max-requests 3: 1 requests left after discovery" in line for line in log), (
-        done.stderr
+        printed.err
     )
-    assert any("/rest/" in line and "→ 200" in line for line in log), done.stderr
+    assert any("/rest/" in line and "→ 200" in line for line in log), printed.err
+    # the log went with the run: a second run in this process logs nothing of its own
+    main(["run", "--quiet", *ONE_METHOD, "--max-examples", "3", "--report-dir", str(tmp_path)])
+    assert "b24conform: " not in capsys.readouterr().err
 
 
-def test_json_summary_is_one_object_on_stdout(tmp_path):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "b24conform",
-            "run",
-            "--json",
-            "--methods",
-            "im.department.get",
-            "--max-examples",
-            "3",
-            "--portal-fault",
-            "missing_full_name",
-            "--report-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+def test_json_summary_is_one_object_on_stdout(tmp_path, capsys):
+    fault = ["--portal-fault", "missing_full_name"]
+    code = main(
+        ["run", "--json", *ONE_METHOD, "--max-examples", "3", *fault, "--report-dir", str(tmp_path)]
     )
-    summary = json.loads(done.stdout)
-    assert summary["exit_code"] == done.returncode == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["exit_code"] == code == 1
     assert summary["format"] == "b24conform.summary/1" and summary["errors"] >= 1
     assert Path(summary["reports"]["html"]).is_file()

@@ -7,6 +7,7 @@ import hides a dependency from the reader, not from this test.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "b24conform"
@@ -73,8 +74,10 @@ def imports(path: Path) -> list[tuple[str, int, bool]]:
     return found
 
 
+@functools.cache
 def graph() -> dict[str, dict[str, str]]:
-    """unit → {imported unit: 'file:line' of the first such import}, facade's lazy names aside."""
+    """unit → {imported unit: 'file:line' of the first such import}, facade's lazy names aside
+    (parsed once for the module's tests: they only read it)."""
     edges: dict[str, dict[str, str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         source = unit_of(module_name(path))
