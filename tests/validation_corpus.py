@@ -9,14 +9,17 @@ missed by one character).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from b24conform.engine import RunOptions, run
 from b24conform.spec.validation import SchemaValidator
+from b24conform.targets import TargetOptions
 
 Captured = list[tuple[SchemaValidator, Any]]
 
@@ -56,6 +59,13 @@ def captured(options: RunOptions) -> Captured:
         patch.setattr(SchemaValidator, "iter_errors", record)
         run(options)
     return seen
+
+
+@functools.cache
+def replayed(cassette: Path, revision: str) -> Captured:
+    """`captured` of a replay of a shipped cassette judged by `revision`: the same every time, so
+    made once a process for every test that reads it (they must not change it)."""
+    return captured(RunOptions(target=TargetOptions(cassette=cassette), docs=revision))
 
 
 def nodes(

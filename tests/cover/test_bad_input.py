@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from b24conform import cli
+from tests.settings import EXAMPLES
 
 #: The values each option gets: none of them is a sensible value for any option.
 BAD_VALUES = {
@@ -187,10 +188,11 @@ def test_each_mistake_seen_is_one_line(make_args, first_line, tmp_path, capsys):
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.slow  # a whole recording; test_cassettes.py records in cover
 def test_record_creates_missing_parents(tmp_path, capsys):
     """A --record directory whose parents do not exist yet is made, with them."""
     target = tmp_path / "a" / "b" / "cassette"
     argv = ["run", "--record", str(target), "--report-dir", str(tmp_path / "r"), "--quiet"]
-    code = cli.main([*argv, "--methods", "im.department.get", "--max-examples", "5"])
+    code = cli.main([*argv, "--methods", "im.department.get", "--max-examples", str(EXAMPLES)])
     assert code == 0, capsys.readouterr().err
     assert {p.name for p in target.iterdir()} == {"cassette.json", "corpus.json", "meta.json"}

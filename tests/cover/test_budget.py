@@ -17,6 +17,7 @@ from b24conform.planner import PlanOptions, plan_run
 from b24conform.spec import load_spec
 from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
+from tests.settings import EXAMPLES
 
 SPEC = load_spec("current")
 STANDARD = RateLimit(2, 50)
@@ -145,14 +146,14 @@ def test_a_budgeted_run_completes_what_it_planned_and_says_what_it_left_out():
 def test_an_unbudgeted_run_leaves_nothing_out():
     options = TargetOptions(rate_limit=None)
     document = run(
-        RunOptions(target=options, methods=("im.department.get",), max_examples=10)
+        RunOptions(target=options, methods=("im.department.get",), max_examples=EXAMPLES)
     ).document
     assert document["not_planned"] == [] and document["run"]["budget"] is None
 
 
 def test_a_budgeted_replay_keeps_the_recorded_batches(tmp_path):
     record = TargetOptions(rate_limit=None, record=tmp_path / "rec")
-    run(RunOptions(target=record, methods=("im.department.get",), max_examples=120))
+    run(RunOptions(target=record, methods=("im.department.get",), max_examples=60))
     replay = TargetOptions(cassette=tmp_path / "rec", max_requests=25)
     outcome = run(RunOptions(target=replay))
     document = outcome.document

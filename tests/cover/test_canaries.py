@@ -15,8 +15,12 @@ import requests
 
 from b24conform import cli, engine
 from b24conform.portal import ReferencePortal
+from tests.settings import EXAMPLES
 
-FAST = ["--methods", "im.department.get", "--max-examples", "8", "--rate-limit", "off", "--quiet"]
+FAST = [
+    *("--methods", "im.department.get", "--max-examples", str(EXAMPLES)),
+    *("--rate-limit", "off", "--quiet"),
+]
 PERSON_FAULTS = ("birthday_iso", "inner_phone_number", "avatar_not_url", "manager_active_string")
 
 

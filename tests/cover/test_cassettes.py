@@ -21,19 +21,20 @@ from b24conform.portal import ReferencePortal
 from b24conform.spec import load_spec
 from b24conform.targets import TargetOptions
 from b24conform.transport import encode_query
+from tests.settings import EXAMPLES
 
 FAULTS = ("missing_full_name", "color_without_hash", "json_string_id_refused")
 
 
 def run_on(target: TargetOptions, **kw):
-    return run(RunOptions(target=target, max_examples=15, **kw))
+    return run(RunOptions(target=target, max_examples=EXAMPLES, **kw))
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """A live recording of a faulty portal (its webhook code and its people are the canaries)."""
     folder = tmp_path_factory.mktemp("cassettes") / "portal"
-    with ReferencePortal(faults=FAULTS, seed=11) as portal:
+    with ReferencePortal(faults=FAULTS) as portal:
         webhook = portal.webhook_url("employee")
         extranet = portal.webhook_url("extranet")
         target = TargetOptions(

@@ -1,7 +1,8 @@
 """The command line as a user meets it: exit codes, one-line errors, reports kept safe.
 
-Most cases call `cli.main([...])` in this process (capsys reads what it prints); the first and
-last tests start real processes, as a user and a CI job do.
+Most cases call `cli.main([...])` in this process (capsys reads what it prints); the first test
+runs `b24conform` in a real process, as a user and a CI job do, and another checks a portal that
+`b24conform portal` serves from its own process.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from b24conform.cli import main
+from tests.settings import EXAMPLES
 
 #: no rate limit: the standard plan makes a whole run wait ~30 s for tokens (tests/nocover keeps it)
-FAST = ["--max-examples", "30", "--rate-limit", "off", "--quiet"]
+FAST = ["--max-examples", str(EXAMPLES), "--rate-limit", "off", "--quiet"]
 #: one method: the faults these tests switch on are all in im.department.get's answers
 ONE = ["--methods", "im.department.get", *FAST]
 
@@ -136,6 +138,7 @@ def test_a_run_that_cannot_start_leaves_the_previous_report_alone(b24, tmp_path)
             assert (tmp_path / name).read_text() == f"previous {name}"
 
 
+@pytest.mark.slow  # three whole runs; test_baseline.py judges diff and baseline in cover
 def test_diff_and_baseline_fail_only_on_what_is_new(b24, tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     b24("run", "--report-dir", str(old), "--portal-fault", "missing_full_name", *ONE)
@@ -176,7 +179,7 @@ def test_report_is_rebuilt_from_a_log(b24, tmp_path):
     assert "full_name" in (tmp_path / "report.html").read_text()
 
 
-def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path):
+def test_a_portal_served_in_another_process_is_checked_like_a_live_one(b24, tmp_path):
     portal = subprocess.Popen(
         [sys.executable, "-m", "b24conform.cli", "portal", "--port", "0", "--rate-limit", "off"],
         stdout=subprocess.PIPE,
@@ -191,7 +194,7 @@ def test_a_portal_served_in_another_process_is_checked_like_a_live_one(tmp_path)
             match = re.search(r"http://127\.0\.0\.1:\d+/rest/\d+/\S+/", line)
             url = match.group(0) if match and "employee" in line else None
         assert url, "the portal printed no employee webhook URL"
-        result = b24_process("run", "--webhook", url, "--report-dir", str(tmp_path), *ONE)
+        result = b24("run", "--webhook", url, "--report-dir", str(tmp_path), *ONE)
         assert result.returncode == 0, result.stdout + result.stderr
         document = json.loads((tmp_path / "deviations.json").read_text())
         assert document["run"]["mode"] == "live"

@@ -11,6 +11,7 @@ from b24conform.cli import main
 from b24conform.options import UNSET, env_name, resolve
 from b24conform.portal import ReferencePortal
 from b24conform.transport import RateLimit
+from tests.settings import EXAMPLES
 
 ONE_METHOD = ["--methods", "im.department.get"]
 
@@ -163,7 +164,7 @@ def test_verbose_logs_budgets_and_requests_on_stderr_but_never_the_secret(tmp_pa
         webhook = portal.webhook_url("employee")
         code = webhook.rstrip("/").rsplit("/", 1)[1]
         args = ["run", "-vv", "--webhook", webhook, "--max-requests", "3"]
-        main([*args, *ONE_METHOD, "--max-examples", "3", "--report-dir", str(tmp_path)])
+        main([*args, *ONE_METHOD, "--max-examples", str(EXAMPLES), "--report-dir", str(tmp_path)])
     printed = capsys.readouterr()
     assert code not in printed.err + printed.out + "".join(
         p.read_text() for p in tmp_path.iterdir()

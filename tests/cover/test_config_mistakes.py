@@ -16,8 +16,12 @@ import trustme
 from b24conform import cli
 from b24conform.portal import ReferencePortal
 from b24conform.portal import command as portal_command
+from tests.settings import EXAMPLES
 
-FAST = ["--methods", "im.department.get", "--max-examples", "5", "--rate-limit", "off", "--quiet"]
+FAST = [
+    *("--methods", "im.department.get", "--max-examples", str(EXAMPLES)),
+    *("--rate-limit", "off", "--quiet"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,17 @@ from __future__ import annotations
 from b24conform.engine import RunOptions, run
 from b24conform.events import CaseJudged, CaseSkipped
 from b24conform.targets import TargetOptions
+from tests.settings import EXAMPLES
 
 
 def test_a_callers_listener_hears_every_case_once_and_what_the_document_says():
     heard: list = []
     target = TargetOptions(portal_faults=("missing_full_name",), rate_limit=None, max_requests=12)
     options = RunOptions(
-        target=target, methods=("im.department.get",), max_examples=10, listeners=(heard.append,)
+        target=target,
+        methods=("im.department.get",),
+        max_examples=EXAMPLES,
+        listeners=(heard.append,),
     )
     document = run(options).document
     planned = [e for e in heard if e.planned]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from b24conform.engine import RunOptions
 from b24conform.spec import load_spec
 from b24conform.spec.fields import FieldPresence, documented_pointers
-from b24conform.targets import TargetOptions
-from tests.validation_corpus import captured
+from tests.validation_corpus import replayed
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "reference"
 
@@ -26,7 +24,7 @@ def every_pointer(value, prefix=""):
 
 def test_the_fields_seen_are_the_documented_pointers_present_in_the_answers():
     spec = load_spec("current")
-    answers = captured(RunOptions(target=TargetOptions(cassette=REFERENCE)))
+    answers = replayed(REFERENCE, "current")
     for contract in spec.methods.values():
         bodies = [i for v, i in answers if v is contract.response_validator()]
         documented = {pointer for pointer, _ in documented_pointers(contract)}

@@ -16,8 +16,12 @@ from b24conform.baseline import exit_code
 from b24conform.engine import RunOptions, run
 from b24conform.spec import load_spec
 from b24conform.targets import TargetOptions
+from tests.settings import EXAMPLES
 
-FAST = ["--methods", "im.department.get", "--max-examples", "10", "--rate-limit", "off", "--quiet"]
+FAST = [
+    *("--methods", "im.department.get", "--max-examples", str(EXAMPLES)),
+    *("--rate-limit", "off", "--quiet"),
+]
 
 
 def _document(cases: int, not_checked: int, severities: tuple[str, ...] = (), **run: object):
@@ -112,6 +116,7 @@ def test_a_time_limit_spent_before_the_first_call_is_exit_3_with_a_reason(tmp_pa
 
 
 @pytest.mark.usefixtures("unforeseen_budget")
+@pytest.mark.slow  # waits out its second; test_shipped_cassettes keeps a replay to --max-time
 def test_a_short_time_limit_never_ends_silently(tmp_path, capsys):
     """`--max-time 1` under the standard plan: what is left is said on stderr, never a pass."""
     args = ["run", "--max-time", "1", "--rate-limit", "2/s:3", "--report-dir", str(tmp_path)]
@@ -136,7 +141,9 @@ class Interrupt:
 
 
 def _options(*methods: str, **kw) -> RunOptions:
-    return RunOptions(target=TargetOptions(rate_limit=None), methods=methods, max_examples=10, **kw)
+    return RunOptions(
+        target=TargetOptions(rate_limit=None), methods=methods, max_examples=EXAMPLES, **kw
+    )
 
 
 def test_ctrl_c_counts_every_case_it_left_unchecked():

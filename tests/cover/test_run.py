@@ -8,6 +8,7 @@ from b24conform.engine import RunOptions, run
 from b24conform.targets import TargetOptions
 from b24conform.transport import RateLimit
 from tests.docs_portal import WEBHOOK, DocsPortal
+from tests.settings import EXAMPLES
 
 SLOW = pytest.mark.slow  # a whole run or more: selected by --slow (CI)
 
@@ -17,7 +18,7 @@ STANDARD = RateLimit(2, 50)
 def reference_run(rate_limit=STANDARD, **kw):
     """A run of im.department.get against the bundled portal; 20 examples unless told (the
     faults these tests switch on show in any answer: the draws would only cost time)."""
-    kw.setdefault("max_examples", 20)
+    kw.setdefault("max_examples", EXAMPLES)
     target = {k[7:]: kw.pop(k) for k in list(kw) if k.startswith("portal_")}
     options = TargetOptions(rate_limit=rate_limit, **{f"portal_{k}": v for k, v in target.items()})
     return run(RunOptions(target=options, methods=("im.department.get",), **kw))
@@ -32,13 +33,11 @@ def serious(document):
     [(0, 12), pytest.param(7, 5, marks=SLOW), pytest.param(2024, 40, marks=SLOW)],
 )
 def test_a_conforming_portal_gives_no_error_and_no_warning(seed, departments):
-    outcome = reference_run(
-        portal_seed=seed, portal_departments=departments, seed=seed, max_examples=200
-    )
+    outcome = reference_run(portal_seed=seed, portal_departments=departments, seed=seed)
     document = outcome.document
     assert serious(document) == []
     assert outcome.exit_code == 0
-    assert document["summary"]["cases"] >= 200
+    assert document["summary"]["cases"] >= EXAMPLES
     assert document["run"]["throttled"] == 0
     assert document["run"]["requests"] <= 40
 
@@ -107,7 +106,7 @@ def test_unbatched_run_finds_the_same():
 
 def live_run(portal_setup=None, **kw):
     kw.setdefault("methods", ("im.department.get",))  # the docs portal serves that page's examples
-    kw.setdefault("max_examples", 20)
+    kw.setdefault("max_examples", EXAMPLES)
     portal = DocsPortal()
     if portal_setup:
         portal_setup(portal)
@@ -167,12 +166,16 @@ def test_https_portal_is_trusted_only_when_told(tmp_path):
         webhook = portal.webhook_url("employee")
         assert webhook.startswith("https://")
         with pytest.raises(TargetUnavailable, match=r"issuer .* give its CA with --ca-bundle FILE"):
-            run(RunOptions(target=TargetOptions(webhook=webhook, rate_limit=None), max_examples=10))
+            run(
+                RunOptions(
+                    target=TargetOptions(webhook=webhook, rate_limit=None), max_examples=EXAMPLES
+                )
+            )
         bundle = tmp_path / "ca.pem"
         bundle.write_bytes(portal.ca_cert_pem)
         target = TargetOptions(webhook=webhook, rate_limit=None, ca_bundle=str(bundle))
         document = run(
-            RunOptions(target=target, methods=("im.department.get",), max_examples=20)
+            RunOptions(target=target, methods=("im.department.get",), max_examples=EXAMPLES)
         ).document
     assert serious(document) == []
     assert document["run"]["mode"] == "live"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -60,9 +59,8 @@ def test_the_docs_own_example_exchanges_conform_to_the_schemas_built_from_them(n
 
 
 def test_the_docs_examples_cassette_is_up_to_date(tmp_path):
-    subprocess.run(
-        [sys.executable, str(CASSETTES / "build_docs_examples.py"), str(tmp_path)], check=True
-    )
+    build = runpy.run_path(str(CASSETTES / "build_docs_examples.py"))["build"]
+    build(tmp_path)
     for name in ("cassette.json", "corpus.json", "meta.json"):
         assert (tmp_path / name).read_text() == (CASSETTES / "docs-examples" / name).read_text(), (
             f"cassettes/docs-examples/{name} is stale: run python cassettes/build_docs_examples.py"

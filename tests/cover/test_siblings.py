@@ -30,6 +30,7 @@ from b24conform.transport import (
     parse_webhook,
     respond,
 )
+from tests.settings import EXAMPLES
 
 SLOW = pytest.mark.slow  # a whole run or more: selected by --slow (CI)
 
@@ -223,7 +224,7 @@ def serious(document):
 
 @pytest.mark.parametrize("seed", [0, pytest.param(11, marks=SLOW), pytest.param(2024, marks=SLOW)])
 def test_the_reference_portal_conforms_on_all_four_methods(seed):
-    outcome = reference_run(seed=seed, max_examples=20)
+    outcome = reference_run(seed=seed, max_examples=EXAMPLES)
     document = outcome.document
     assert document["run"]["methods"] == list(DEFAULT_METHODS)
     assert serious(document) == []
@@ -249,7 +250,7 @@ SIBLING_FAULTS = [
 @SLOW  # one run per fault: the detection matrix (tests/nocover) runs them all again
 @pytest.mark.parametrize("fault", SIBLING_FAULTS)
 def test_each_sibling_fault_is_caught(fault):
-    document = reference_run(faults=(fault,), max_examples=30).document
+    document = reference_run(faults=(fault,), max_examples=EXAMPLES).document
     found = {(m, k, loc) for m, k, loc, _ in serious(document)}
     assert set(CATALOGUE[fault].expect) <= found
 
@@ -307,7 +308,7 @@ def test_the_walk_ends_when_a_portal_keeps_sending_next():
 
 def test_rev18_default_run_checks_what_it_documents_and_refuses_an_explicit_sibling():
     document = run(
-        RunOptions(docs="rev18", target=TargetOptions(rate_limit=FAST), max_examples=10)
+        RunOptions(docs="rev18", target=TargetOptions(rate_limit=FAST), max_examples=EXAMPLES)
     ).document
     assert document["run"]["methods"] == [GET]
     assert document["run"]["not_documented"] == list(SIBLINGS)
@@ -315,8 +316,9 @@ def test_rev18_default_run_checks_what_it_documents_and_refuses_an_explicit_sibl
         run(RunOptions(docs="rev18", methods=(MANAGERS,)))
 
 
+@SLOW  # a whole run; test_config.py selects a method from the file in cover
 def test_methods_selects_a_subset():
-    document = reference_run(methods=(EMPLOYEES, COLLEAGUES), max_examples=10).document
+    document = reference_run(methods=(EMPLOYEES, COLLEAGUES), max_examples=EXAMPLES).document
     assert document["run"]["methods"] == [EMPLOYEES, COLLEAGUES]
     assert {d["method"] for d in document["deviations"]} <= {EMPLOYEES, COLLEAGUES}
     assert {c["method"] for c in document["coverage"]} == {EMPLOYEES, COLLEAGUES}

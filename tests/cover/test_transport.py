@@ -18,6 +18,7 @@ from b24conform.transport import (
     RateLimit,
     ReadOnlyViolation,
     RequestsTransport,
+    Response,
     canonical_params,
     encode_query,
     parse_oauth,
@@ -187,6 +188,26 @@ def test_network_errors_become_failures_without_the_secret():
     answer = client(RequestsTransport()).call(Call("im.department.get", {"ID": [1]}))
     assert answer.failure == "connection reset" and SECRET not in answer.failure
     assert not answer.answered
+
+
+@pytest.mark.parametrize(
+    "failure, attempts",
+    [
+        ("connection reset", 2),  # a glitch on the way: once more, after a pause
+        ("truncated answer", 2),
+        ("timeout", 1),
+        ("connection refused", 1),  # a wrong URL: said at once
+        ("host not found", 1),
+        ("TLS: the portal's certificate has expired", 1),  # a set-up to fix: at once
+    ],
+)
+def test_a_failure_is_tried_again_only_when_it_may_pass(failure, attempts):
+    transport = FakeTransport(lambda request: Response(status=None, failure=failure))
+    paused = []
+    answer = client(transport, sleep=paused.append).call(Call("im.department.get", {"ID": [1]}))
+    assert answer.failure == failure and not answer.answered
+    assert len(transport.requests) == attempts
+    assert len(paused) == attempts - 1
 
 
 @responses.activate

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from b24conform.engine import RunOptions
 from b24conform.spec import available_revisions, load_spec
-from b24conform.targets import TargetOptions
-from tests.validation_corpus import captured, disagreements, distinct, mutations, nodes
+from tests.validation_corpus import disagreements, distinct, mutations, nodes, replayed
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 PER_SCHEMA = 40
@@ -39,8 +37,7 @@ def recorded():
     pairs = []
     for revision in available_revisions():
         for cassette in ("reference", "docs-examples"):
-            target = TargetOptions(cassette=CASSETTES / cassette)
-            pairs += captured(RunOptions(target=target, docs=revision))
+            pairs += replayed(CASSETTES / cassette, revision)
     return distinct(pairs)
 
 
@@ -54,6 +51,7 @@ def test_every_schema_of_the_revision_compiles_for_the_fast_engine(revision):
     assert [v.uri for v in validators if v.fast is None] == []
 
 
+@pytest.mark.slow  # a sweep of four replays' answers: selected by --slow (CI)
 def test_the_engines_agree_on_every_recorded_answer(recorded):
     per_schema: dict[str, int] = {}
     sample = []
@@ -67,6 +65,7 @@ def test_the_engines_agree_on_every_recorded_answer(recorded):
     assert sum(v.is_valid_fast(i) for v, i in sample) > len(sample) / 2
 
 
+@pytest.mark.slow  # the widest sweep (over 1,000 pairs): selected by --slow (CI)
 def test_the_engines_agree_on_every_object_schema_and_broken_objects(recorded):
     """Each object schema (department, user, phones, time, error) against every kind of object
     the recorded answers hold, and against broken variants of those it accepts."""
@@ -87,6 +86,7 @@ def test_the_engines_agree_on_every_object_schema_and_broken_objects(recorded):
     assert disagreements(pairs) == []
 
 
+@pytest.mark.slow  # broken variants of every recorded answer: selected by --slow (CI)
 def test_the_engines_agree_on_broken_answers(recorded):
     first = {}
     for validator, instance in recorded:

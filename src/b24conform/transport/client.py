@@ -65,6 +65,17 @@ class ClientStats:
     refused_by_budget: int = 0
 
 
+#: failures the same request would meet again at once: a timeout (the method is slow; sending it
+#: again doubles the wait), nothing listening or no such host (a wrong URL), and a TLS verdict on
+#: the portal's certificate: set-ups to fix, not glitches. A reset or a truncated answer is tried
+#: once more.
+FINAL_FAILURES = ("timeout", "connection refused", "host not found")
+
+
+def _final(failure: str) -> bool:
+    return failure in FINAL_FAILURES or failure.startswith("TLS")
+
+
 def _method_name(method: str) -> str:
     return method[:-5] if method.endswith(".json") else method
 
@@ -227,7 +238,7 @@ class Client:
                 retry_after = _retry_after(response)
             elif response.failure is not None:
                 failures += 1
-                if failures >= self.retry.failure_attempts or response.failure == "timeout":
+                if failures >= self.retry.failure_attempts or _final(response.failure):
                     self.stats.failures += 1
                     return response
             else:
