@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from b24conform.cli import main
@@ -52,3 +53,28 @@ def test_the_schema_is_package_data():
     from importlib import resources
 
     assert resources.files("b24conform").joinpath("schemas/deviations.schema.json").is_file()
+
+
+@pytest.mark.parametrize("every", [pytest.param(1, marks=pytest.mark.slow), 8])
+def test_the_fast_check_accepts_exactly_what_jsonschema_accepts(every):
+    """`validate` asks jsonschema-rs whether a log is valid and jsonschema only why not: the two
+    must agree on every broken variant of a log (each node dropped, nulled, retyped); in cover,
+    on every 8th of them."""
+    from b24conform.report.json import _fast_validator
+    from tests.validation_corpus import mutations
+
+    reference = Draft202012Validator(schema())
+    document = sample_document()
+    for key, value in document.items():  # one of each kind of entry: every node, fewer repeats
+        if isinstance(value, list):
+            document[key] = value[:1]
+    variants = [document, *list(mutations(document))[::every]]
+    assert len(variants) > 200
+    disagree = [
+        json.dumps(v)[:200]
+        for v in variants
+        if _fast_validator().is_valid(v) != reference.is_valid(v)
+    ]
+    assert disagree == []
+    broken = sum(not reference.is_valid(v) for v in variants)
+    assert len(variants) / 4 < broken < len(variants)  # refused ones, and accepted ones

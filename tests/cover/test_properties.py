@@ -130,6 +130,16 @@ def test_fakes_keep_the_shape_and_never_the_value(first, last, email, phone, bir
     assert fake["email"] != email and fake == scrubber.person(user)
 
 
+def test_a_fake_is_never_the_value_it_stands_for():
+    """A one-digit value keeps its class in a fake, so one key in nine would fake it as itself."""
+    from b24conform.cassettes.scrub import PersonalData
+
+    for key in range(200):
+        personal = PersonalData(key.to_bytes(32, "big"))
+        assert personal.fake("5") != "5" and personal.fake("527") != "527"
+        assert personal.fake("5").isdigit() and personal.fake("Ab").isalpha()
+
+
 def test_a_personal_value_is_masked_where_it_stands_alone_not_inside_other_text():
     """An inner phone `527` is masked in a message, not inside the docs' timestamp 1772527966."""
     from b24conform.cassettes.scrub import PersonalData

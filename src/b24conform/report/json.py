@@ -58,15 +58,27 @@ def load_document(path: Path) -> dict[str, Any]:
 
 
 def validate(document: Any) -> str | None:
-    """Why `document` is not an outcome document (by the shipped JSON Schema), or None."""
+    """Why `document` is not an outcome document (by the shipped JSON Schema), or None.
+
+    jsonschema-rs says whether it is valid (a default run's log in ~1 ms, not jsonschema's
+    ~120 ms); jsonschema says why not, when it is not."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
+    if _fast_validator().is_valid(document):
+        return None
     error = best_match(Draft202012Validator(schema()).iter_errors(document))
     if error is None:
         return None
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     return f"{where.lstrip('.') or 'top level'}: {_message(error)}"
+
+
+@functools.cache
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(schema(), validate_formats=False)
 
 
 def _message(error: Any) -> str:
