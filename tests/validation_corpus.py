@@ -84,22 +84,21 @@ def nodes(
 
 
 def _replaced(instance: Any, path: tuple[Any, ...], new: Any) -> Any:
-    clone = copy.deepcopy(instance)
+    """`instance` with the node at `path` replaced: the containers along the path copied, the
+    rest shared (a variant is only read)."""
     if not path:
         return new
-    node = clone
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = new
+    clone = copy.copy(instance)
+    clone[path[0]] = _replaced(instance[path[0]], path[1:], new)
     return clone
 
 
 def _dropped(instance: Any, path: tuple[Any, ...]) -> Any:
-    clone = copy.deepcopy(instance)
-    node = clone
-    for part in path[:-1]:
-        node = node[part]
-    del node[path[-1]]
+    clone = copy.copy(instance)
+    if len(path) == 1:
+        del clone[path[0]]
+    else:
+        clone[path[0]] = _dropped(instance[path[0]], path[1:])
     return clone
 
 

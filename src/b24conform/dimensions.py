@@ -22,6 +22,7 @@ reason; the pairs it is part of are reported as not sent.
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections.abc import Mapping, Sequence
@@ -178,8 +179,15 @@ class PairPlan:
 
 def plan_pairs(contract: MethodContract, company: Company, *, batch: bool = True) -> PairPlan:
     dims = dimensions(contract, company, batch=batch)
-    rows = covering_array({d.name: d.available for d in dims}, allowed=allowed, cost=cost)
-    return PairPlan(contract.name, dims, rows)
+    rows = _covering_rows(tuple((d.name, tuple(d.available)) for d in dims))
+    return PairPlan(contract.name, dims, [dict(row) for row in rows])
+
+
+@functools.lru_cache(maxsize=64)
+def _covering_rows(available: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Row, ...]:
+    """The covering array of these dimension values (the same every time: the greedy search is
+    worked out once a process, not once a run)."""
+    return tuple(covering_array(dict(available), allowed=allowed, cost=cost))
 
 
 def pair_cases(contract: MethodContract, plan: PairPlan, company: Company, seed: int) -> list[Case]:

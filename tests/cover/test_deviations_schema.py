@@ -55,11 +55,11 @@ def test_the_schema_is_package_data():
     assert resources.files("b24conform").joinpath("schemas/deviations.schema.json").is_file()
 
 
-@pytest.mark.parametrize("every", [pytest.param(1, marks=pytest.mark.slow), 8])
+@pytest.mark.parametrize("every", [pytest.param(1, marks=pytest.mark.slow), 16])
 def test_the_fast_check_accepts_exactly_what_jsonschema_accepts(every):
     """`validate` asks jsonschema-rs whether a log is valid and jsonschema only why not: the two
     must agree on every broken variant of a log (each node dropped, nulled, retyped); in cover,
-    on every 8th of them."""
+    on every 16th of them."""
     from b24conform.report.json import _fast_validator
     from tests.validation_corpus import mutations
 
@@ -69,7 +69,7 @@ def test_the_fast_check_accepts_exactly_what_jsonschema_accepts(every):
         if isinstance(value, list):
             document[key] = value[:1]
     variants = [document, *list(mutations(document))[::every]]
-    assert len(variants) > 200
+    assert len(variants) > 100
     disagree = [
         json.dumps(v)[:200]
         for v in variants
