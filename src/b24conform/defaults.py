@@ -1,8 +1,9 @@
 """The one set of defaults, shared by the command line, the pytest plugin and the Python API.
 
 `b24conform run`, `pytest --b24-*` and `engine.run(RunOptions())` behave the same when given
-nothing: the bundled reference portal, under the standard plan's rate limit (2/s, burst 50),
-200 generated requests per method, reports in `reports/`.
+nothing: every method the current docs have a contract for, against the bundled reference
+portal, under the standard plan's rate limit (2/s, burst 50), 200 generated requests per method,
+reports in `reports/`.
 """
 
 from __future__ import annotations

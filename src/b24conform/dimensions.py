@@ -45,11 +45,9 @@ if TYPE_CHECKING:
     from hypothesis import strategies as st
 
 TRANSPORT, SUFFIX = "transport", ".json suffix"
-DIRECT_TRANSPORTS = ("json", "form", "multipart", "query")
 #: a `batch` command costs this share of a request (50 commands a request)
 BATCH_COST = 1 / 50
 ID_SETS = ("one", "several", "deep", "over 50")
-ID_FORMS = ("array", "json string", "keys")
 #: how deep (levels below the root) a department must be to count as deep
 DEEP = 2
 

@@ -64,7 +64,8 @@ def build_document(
         "baseline": None,
         "budget": records.plan.budget,
     }
-    run = {key: {**header, **counted}[key] for key in RUN_KEYS}
+    merged = {**header, **counted}
+    run = {key: merged[key] for key in RUN_KEYS}
     return {
         "format": FORMAT,
         "tool": {"name": "b24conform", "version": __version__},

@@ -85,14 +85,7 @@ class Outcome:
 def run(options: RunOptions) -> Outcome:
     """Run the suite once. Raises UsageError / TargetUnavailable before anything is judged."""
     spec = load_spec(options.docs)
-    unsendable = unknown_probes(list(spec.methods.values()))
-    if unsendable:
-        raise UsageError(
-            f"the {spec.revision} contracts name probes with no requests: {unsendable}"
-        )
-    unjudged = unknown_rule_checks(spec)
-    if unjudged:
-        raise UsageError(f"the {spec.revision} contracts name rules no check judges: {unjudged}")
+    _refuse_unchecked_contracts(spec)
     undocumented: list[str] = []
     if options.methods == DEFAULT_METHODS:
         # the default set, not a choice: check what this revision documents, say what it does not
@@ -139,6 +132,19 @@ def run(options: RunOptions) -> Outcome:
     if options.baseline is not None:
         options.baseline.apply(document)
     return Outcome(document, exit_code(document, options.fail_on))
+
+
+def _refuse_unchecked_contracts(spec: Spec) -> None:
+    """A probe no request sends, or a rule no check judges, would go unchecked without a word:
+    a contract naming one stops the run before any request."""
+    unsendable = unknown_probes(list(spec.methods.values()))
+    if unsendable:
+        raise UsageError(
+            f"the {spec.revision} contracts name probes with no requests: {unsendable}"
+        )
+    unjudged = unknown_rule_checks(spec)
+    if unjudged:
+        raise UsageError(f"the {spec.revision} contracts name rules no check judges: {unjudged}")
 
 
 def _now() -> str:

@@ -129,7 +129,7 @@ def _answer_in_process(portal: ReferencePortal, url: str, kwargs: dict):
     prepared = requests.Request("POST", url, **kwargs).prepare()
     parts = urlsplit(prepared.url)
     body = prepared.body or b""
-    wire = portal._service.handle(
+    wire = portal.service.handle(
         parts.path,
         parts.query,
         prepared.headers.get("Content-Type", ""),

@@ -322,8 +322,9 @@ def test_the_read_methods_are_the_platforms_and_those_the_contracts_say_only_rea
 
     transport = always(respond(SUCCESS))
     c = client(transport)
-    for method in [*load_spec("current").methods, "im.revision.get", "department.get"]:
+    allowed = [*load_spec("current").methods, "im.revision.get", "department.get"]
+    for method in allowed:
         c.call(Call(method, {}))
-    assert len(transport.requests) == 6
+    assert len(transport.requests) == len(allowed)
     with pytest.raises(ReadOnlyViolation, match=r"im\.department\.colleagues\.list"):
         c.call(Call("im.department.colleagues.add", {}))

@@ -70,6 +70,12 @@ class ReferencePortal:
     ) -> None:
         self.stop()
 
+    @property
+    def service(self) -> Service:
+        """What answers each request (`Service.handle`): a caller may ask it without a socket,
+        as the fault tests do for the portal's answers."""
+        return self._service
+
     # -- addresses and credentials --------------------------------------------------------
     @property
     def port(self) -> int:

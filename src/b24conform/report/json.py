@@ -16,6 +16,7 @@ from typing import Any
 from b24conform.defaults import DEFAULTS, FAIL_ON
 from b24conform.deviations import SEVERITY_RANK
 from b24conform.errors import UsageError
+from b24conform.spec.validation import surely_valid
 
 DEFAULT_FAIL_ON = DEFAULTS.fail_on
 
@@ -65,7 +66,7 @@ def validate(document: Any) -> str | None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    if _fast_validator().is_valid(document):
+    if surely_valid(_fast_validator(), document):
         return None
     error = best_match(Draft202012Validator(schema()).iter_errors(document))
     if error is None:

@@ -85,20 +85,25 @@ class SchemaValidator:
             return None
 
     def is_valid_fast(self, instance: Any) -> bool:
-        """True only when jsonschema-rs finds the instance valid (an instance it cannot take,
-        such as a NaN or an integer past 64 bits, is left to jsonschema)."""
-        if self.fast is None:
-            return False
-        try:
-            return bool(self.fast.is_valid(instance))
-        except Exception:
-            return False
+        return surely_valid(self.fast, instance)
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         """jsonschema's errors for the instance (none, without asking it, when it is valid)."""
         if self.is_valid_fast(instance):
             return iter(())
         return self.reference.iter_errors(instance)
+
+
+def surely_valid(fast: Any, instance: Any) -> bool:
+    """True only when the jsonschema-rs validator `fast` finds the instance valid (no validator,
+    or an instance it cannot take, such as a NaN or an integer past 64 bits, is left to
+    jsonschema)."""
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(instance))
+    except Exception:
+        return False
 
 
 def _conforms(checker: FormatChecker, name: str, value: Any) -> bool:
